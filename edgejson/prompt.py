@@ -1,0 +1,71 @@
+"""The canonical EdgeJSON prompt: one function that training, evaluation and the Space all use.
+
+The prompt carries a compact typed *template* of the JSON Schema (keys, types, formats, enums,
+which keys are optional), so any model can be asked for any schema, seen in training or not.
+
+Usage: ``messages = build_prompt(row)`` then ``tokenizer.apply_chat_template(messages, add_generation_prompt=True)``
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+SYSTEM_PROMPT = (
+    "You extract structured data from text. Reply with one JSON object that follows the template: "
+    "the same keys, values of the stated types, copied from the text. "
+    "Leave out an optional key when the text does not give its value."
+)
+
+
+def _leaf(schema: dict[str, Any]) -> str:
+    if "enum" in schema:
+        return "one of: " + " | ".join(json.dumps(v, ensure_ascii=False) for v in schema["enum"])
+    kind = schema.get("type", "any")
+    if isinstance(kind, list):
+        kind = " or ".join(kind)
+    if "format" in schema:
+        kind = f"{kind} ({schema['format']})"
+    return kind
+
+
+def _template(schema: dict[str, Any]) -> Any:
+    kind = schema.get("type")
+    if kind == "object" or "properties" in schema:
+        required = set(schema.get("required", []))
+        out = {}
+        for key, sub in schema.get("properties", {}).items():
+            value = _template(sub)
+            if key not in required:
+                value = f"{value}, optional" if isinstance(value, str) else {"optional": value}
+            out[key] = value
+        return out
+    if kind == "array":
+        return [_template(schema.get("items", {}))]
+    return _leaf(schema)
+
+
+def schema_template(schema: dict[str, Any] | str) -> str:
+    """Render a JSON Schema as a one-line typed template, e.g. ``{"name": "string", "age": "integer, optional"}``.
+
+    An optional nested object or array is wrapped as ``{"optional": <template>}``.
+    """
+    if isinstance(schema, str):
+        schema = json.loads(schema)
+    return json.dumps(_template(schema), ensure_ascii=False)
+
+
+def build_messages(schema: dict[str, Any] | str, text: str) -> list[dict[str, str]]:
+    """Chat messages asking a model to extract ``schema`` from ``text``."""
+    user = f"Template:\n{schema_template(schema)}\n\nText:\n{text}"
+    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
+
+
+def build_prompt(row: dict[str, Any]) -> list[dict[str, str]]:
+    """The canonical prompt for an EdgeJSON row (its ``schema`` JSON string and its ``text``)."""
+    return build_messages(row["schema"], row["text"])
+
+
+def format_answer(value: Any) -> str:
+    """The canonical completion: compact JSON, key order as given, non-ASCII kept."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
