@@ -12,21 +12,18 @@ import json
 from typing import Any
 
 SYSTEM_PROMPT = (
-    "You extract structured data from text. Reply with one JSON object that follows the template: "
-    "the same keys, values of the stated types, copied from the text. "
-    "Leave out an optional key when the text does not give its value."
+    "Extract data from the text as one JSON object that follows the template: its keys, values of the stated "
+    "types copied from the text. Leave out an optional key the text does not give."
 )
 
 
 def _leaf(schema: dict[str, Any]) -> str:
     if "enum" in schema:
-        return "one of: " + " | ".join(json.dumps(v, ensure_ascii=False) for v in schema["enum"])
-    kind = schema.get("type", "any")
-    if isinstance(kind, list):
-        kind = " or ".join(kind)
+        return "one of " + "|".join(v if isinstance(v, str) else json.dumps(v) for v in schema["enum"])
     if "format" in schema:
-        kind = f"{kind} ({schema['format']})"
-    return kind
+        return schema["format"]
+    kind = schema.get("type", "any")
+    return " or ".join(kind) if isinstance(kind, list) else kind
 
 
 def _template(schema: dict[str, Any]) -> Any:
@@ -48,7 +45,8 @@ def _template(schema: dict[str, Any]) -> Any:
 def schema_template(schema: dict[str, Any] | str) -> str:
     """Render a JSON Schema as a one-line typed template, e.g. ``{"name": "string", "age": "integer, optional"}``.
 
-    An optional nested object or array is wrapped as ``{"optional": <template>}``.
+    A leaf reads as its type, its format (``date``, ``email``) or ``one of a|b|c``; an optional nested object or
+    array is wrapped as ``{"optional": <template>}``.
     """
     if isinstance(schema, str):
         schema = json.loads(schema)

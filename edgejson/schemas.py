@@ -38,7 +38,7 @@ def parse_schema(text: str, source: str = "<schema>") -> dict[str, Any]:
     except _MetaError as err:
         raise SchemaError(f"{source}: invalid schema at {_pointer(err.path)}: {err.message}") from None
     if schema.get("type") != "object":
-        raise SchemaError(f"{source}: the top-level schema must have \"type\": \"object\" at /type")
+        raise SchemaError(f'{source}: the top-level schema must have "type": "object" at /type')
     return schema
 
 

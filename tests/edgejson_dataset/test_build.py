@@ -1,0 +1,111 @@
+"""The builder through its CLI: determinism, card, bad input, atomic writes, validation errors."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+import edgejson_dataset.build
+from edgejson_dataset.__main__ import main
+from edgejson_dataset.build import DATASET_DIR, SPLITS
+from edgejson_dataset.spec import load_spec
+from edgejson_dataset.validate import BuildError, check_example
+
+SMALL = ["--sizes", "train=26", "validation=26", "test=26", "test_unseen=6"]
+
+
+def test_rebuild_is_byte_identical_to_the_committed_files(tmp_path):
+    assert main(["build", "--out", str(tmp_path)]) == 0
+    for split in SPLITS:
+        assert (tmp_path / "data" / f"{split}.jsonl").read_bytes() == (
+            DATASET_DIR / "data" / f"{split}.jsonl"
+        ).read_bytes()
+    assert (tmp_path / "README.md").read_bytes() == (DATASET_DIR / "README.md").read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md", "data"]
+
+
+def test_card_declares_the_splits_and_reports_builder_numbers(tmp_path):
+    assert main(["build", "--out", str(tmp_path), "--seed", "3", *SMALL]) == 0
+    card = (tmp_path / "README.md").read_text()
+    assert "path: data/test_unseen.jsonl" in card and "license: apache-2.0" in card
+    assert "num_examples: 26" in card and "num_examples: 6" in card
+    assert "| test_unseen | 6 | 6 |" in card  # the statistics table is computed from the rows
+
+
+def test_another_seed_gives_other_texts(tmp_path):
+    assert main(["build", "--out", str(tmp_path), "--seed", "11", *SMALL]) == 0
+    texts = {json.loads(line)["text"] for line in (tmp_path / "data" / "test.jsonl").read_text().splitlines()}
+    committed = (DATASET_DIR / "data" / "test.jsonl").read_text()
+    assert not any(json.dumps(t, ensure_ascii=False) in committed for t in texts)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--seed", "-4"], "non-negative integer"),
+        (["--seed", "abc"], "non-negative integer"),
+        (["--sizes", "tests=5"], "SPLIT=N"),
+        (["--sizes", "train=many"], "SPLIT=N"),
+    ],
+)
+def test_bad_arguments_are_refused_with_a_clear_message(argv, message, capsys, tmp_path):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["build", "--out", str(tmp_path), *argv])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "data").exists()
+
+
+def test_a_size_too_small_for_every_schema_is_refused(capsys, tmp_path):
+    assert main(["build", "--out", str(tmp_path), "--sizes", "test=5"]) == 1
+    assert "size of test must be an integer >= 26" in capsys.readouterr().err
+    assert not (tmp_path / "data").exists()
+
+
+def test_a_failing_build_leaves_the_previous_files_untouched(tmp_path, monkeypatch, capsys):
+    assert main(["build", "--out", str(tmp_path), *SMALL]) == 0
+    before = {p: p.read_bytes() for p in (tmp_path / "data").iterdir()}
+
+    def broken(row, spec):
+        if row["id"].startswith("test_unseen"):
+            raise BuildError(f"{row['id']}: /x: injected violation")
+
+    monkeypatch.setattr(edgejson_dataset.build, "check_example", broken)
+    assert main(["build", "--out", str(tmp_path), "--seed", "5", *SMALL]) == 1
+    assert "injected violation" in capsys.readouterr().err
+    assert {p: p.read_bytes() for p in (tmp_path / "data").iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md", "data"]
+
+
+def _row(split: str = "test") -> dict:
+    return json.loads((DATASET_DIR / "data" / f"{split}.jsonl").read_text().splitlines()[0])
+
+
+def test_a_value_missing_from_the_text_names_the_example_and_path():
+    row = _row()
+    expected = json.loads(row["expected_output"])
+    key = next(k for k, v in expected.items() if isinstance(v, str))
+    expected[key] = "Zzyzx Quokka"
+    with pytest.raises(BuildError, match=rf"^{row['id']}: /{key}: value 'Zzyzx Quokka' is not stated"):
+        check_example(row | {"expected_output": json.dumps(expected)}, load_spec(row["schema_id"]))
+
+
+def test_a_schema_violation_names_the_example_and_path():
+    row = _row()
+    expected = json.loads(row["expected_output"])
+    key = next(iter(expected))
+    expected[key] = 12345
+    with pytest.raises(BuildError, match=rf"^{row['id']}: /{key}: 12345 is not of type"):
+        check_example(row | {"expected_output": json.dumps(expected)}, load_spec(row["schema_id"]))
+
+
+def test_preview_prints_counts_and_examples(capsys):
+    assert main(["preview", "--examples", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "test_unseen" in out and "weather_observation *" in out
+    assert out.count("EXPECTED JSON") == 2
+
+
+def test_committed_data_folder_holds_only_the_splits():
+    names = sorted(p.name for p in Path(DATASET_DIR / "data").iterdir())
+    assert names == sorted(f"{s}.jsonl" for s in SPLITS)
