@@ -1,0 +1,142 @@
+"""Nothing a model emits crashes the metric; objects are read out of any raw output; bad inputs say where."""
+
+import json
+
+import evaluate
+import pytest
+
+REFERENCE = '{"name": "Ada", "age": 36, "tags": ["a", "b"]}'
+ANSWER = json.loads(REFERENCE)
+SCORES = ("json_exact", "field_f1", "schema_compliance", "leaf_f1", "schema_valid")
+SCHEMA = json.dumps(
+    {
+        "type": "object",
+        "properties": {"name": {"type": "string", "format": "email"}, "when": {"type": "string", "format": "date"}},
+    }
+)
+
+BAD = {  # raw output -> the failure kind it must be scored 0 with
+    "empty": ("", "no_json"),
+    "whitespace": (" \n\t ", "no_json"),
+    "prose": ("Sorry, I cannot extract that.", "no_json"),
+    "prose with braces": ("Fill in {name} and {age}.", "no_json"),
+    "truncated object": ('{"name": "Ada", "age": 3', "truncated_json"),
+    "truncated in a string": ('{"name": "Ad', "truncated_json"),
+    "truncated in a literal": ('{"name": "Ada", "ok": tru', "truncated_json"),
+    "fence never closed, object cut": ('```json\n{"name": "Ada", "tags": ["a"', "truncated_json"),
+    "a list": ('["Ada", 36]', "not_an_object"),
+    "a list holding the object": ('[{"name": "Ada", "age": 36, "tags": ["a", "b"]}]', "not_an_object"),
+    "a number": ("36", "not_an_object"),
+    "a string": ('"Ada"', "not_an_object"),
+    "null": ("null", "not_an_object"),
+    "NaN": ('{"name": "Ada", "age": NaN}', "invalid_json"),
+    "Infinity": ("Infinity", "invalid_json"),
+    "single quotes": ("{'name': 'Ada', 'age': 36}", "invalid_json"),
+    "trailing comma": ('{"name": "Ada", "age": 36,}', "invalid_json"),
+    "mismatched bracket": ('{"name": "Ada"]', "invalid_json"),
+    "control character in a string": ('{"name": "A\nda", "age": 36}', "invalid_json"),
+    "duplicate keys": ('{"name": "Ada", "name": "Bob"}', "duplicate_key"),
+    "nested duplicate keys": ('{"name": "Ada", "tags": [{"a": 1, "a": 1}]}', "duplicate_key"),
+    "10,000 levels of objects": ('{"a":' * 10_000 + "1" + "}" * 10_000, "too_deep"),
+    "10,000 levels of lists": ("[" * 10_000 + "]" * 10_000, "too_deep"),
+    "10,000 levels never closed": ('{"a":' * 10_000, "truncated_json"),
+    "40 levels": ('{"a":' * 40 + "1" + "}" * 40, "too_deep"),
+    "10 MB of prose": ("x" * 10_000_000, "no_json"),
+    "10 MB of open braces": ("{" * 10_000_000, "no_json"),
+    "10 MB object cut": ('{"name": "' + "a" * 10_000_000, "truncated_json"),
+    "NUL and control bytes": ("\x00\x01\x1b[0m\x7f", "no_json"),
+    "a lone surrogate only": ("\ud800", "no_json"),
+}
+
+
+@pytest.fixture(scope="module")
+def bad_results(metric):
+    outputs = [output for output, _ in BAD.values()]
+    return metric.compute(
+        predictions=outputs, references=[REFERENCE] * len(BAD), schemas=[SCHEMA] * len(BAD), return_details=True
+    )
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_output_scores_zero_with_its_failure_kind(bad_results, case):
+    detail = bad_results["details"][list(BAD).index(case)]
+    assert detail["failure"] == BAD[case][1]
+    assert detail["parsed"] is None
+    assert all(detail[score] == 0 for score in SCORES)
+
+
+def test_bad_outputs_are_all_counted(bad_results):
+    assert len(BAD) >= 20
+    assert bad_results["parse_rate"] == 0 and sum(bad_results["failures"].values()) == len(BAD)
+
+
+READABLE = {  # raw output the reference must be read from exactly
+    "bare": REFERENCE,
+    "after chatter": f"Here is the JSON you asked for:\n{REFERENCE}",
+    "in a fence": f"```json\n{REFERENCE}\n```",
+    "in a fence after chatter, then more text": f"Sure!\n```json\n{REFERENCE}\n```\nAnything else?",
+    "fence never closed": f"```json\n{REFERENCE}",
+    "followed by a second object": f'{REFERENCE}\n{{"name": "Bob"}}',
+    "after a broken candidate": f'{{"name": NaN}} then {REFERENCE}',
+    "after prose braces": f"Use {{name}}: {REFERENCE}",
+    "control bytes around": f"\x00\x07{REFERENCE}\x1b",
+    "pretty printed": json.dumps(ANSWER, indent=4),
+}
+
+
+@pytest.mark.parametrize("case", list(READABLE))
+def test_the_object_is_read_out_of_the_raw_output(metric, case):
+    results = metric.compute(predictions=[READABLE[case]], references=[REFERENCE], return_details=True)
+    assert results["details"][0]["parsed"] == ANSWER and results["json_exact"] == 1
+
+
+def test_objects_nest_to_any_reasonable_depth_and_strings_hold_anything(metric):
+    deep = {"l1": {"l2": {"l3": {"l4": {"l5": [{"l7": {"l8": [[{"l11": "x"}]]}}]}}}}}
+    tricky = {"text": 'a } b { c " d \\ e', "emoji": "🧩", "lone": "\ud800", "slash/key": {"~": [1, 2.5, None]}}
+    predictions = [f"ok {json.dumps(deep)}", json.dumps(tricky), json.dumps(tricky, indent=1)]
+    references = [json.dumps(deep), json.dumps(tricky), json.dumps(tricky)]
+    results = metric.compute(predictions=predictions, references=references, return_details=True)
+    assert results["json_exact"] == 1
+    wrong = {**tricky, "slash/key": {"~": [1, 2.5, 0]}}
+    detail = metric.compute(predictions=[json.dumps(wrong)], references=[json.dumps(tricky)], return_details=True)
+    assert detail["details"][0]["errors"] == [{"kind": "wrong_type", "pointer": "/slash~1key/~0/2"}]
+
+
+def test_lone_surrogates_in_the_raw_text_are_stored_as_replacement_characters(metric):
+    results = metric.compute(
+        predictions=['{"name": "Ada\ud800", "age": 36, "tags": ["a", "b"]}'],
+        references=[REFERENCE],
+        schemas=[SCHEMA],
+        return_details=True,
+    )
+    assert results["details"][0]["parsed"]["name"] == "Ada\ufffd"
+    assert results["details"][0]["errors"] == [{"kind": "wrong_value", "pointer": "/name"}]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"predictions": ["{}", "{}", "{}"], "references": ["{}", "{}"]}, "index 2 has no reference"),
+        ({"predictions": ["{}"], "references": ["{}", "{}"]}, "index 1 has no prediction"),
+        ({"predictions": ["{}", "{}"], "references": ["{}", '{"a": 1'], "schemas": None}, r"references\[1\]"),
+        ({"predictions": ["{}", "{}"], "references": ["{}", "[1]"]}, r"references\[1\] is not a usable JSON object"),
+        ({"predictions": ["{}", "{}"], "references": ["{}", '{"a": NaN}']}, r"references\[1\]"),
+        ({"predictions": ["{}"], "references": ["{}"], "schemas": ["{}", "{}"]}, "schemas has 2 items for 1"),
+        ({"predictions": ["{}", "{}"], "references": ["{}", "{}"], "schemas": ["{}", "{"]}, r"schemas\[1\]"),
+        (
+            {"predictions": ["{}"], "references": ["{}"], "schemas": ['{"type": "objet"}']},
+            r"schemas\[0\] is not a usable JSON Schema: invalid at /type",
+        ),
+        ({"predictions": ["{}"], "references": ["{}"], "complexities": [None]}, r"complexities\[0\] must be a string"),
+        ({"predictions": ["{}"], "references": ["{}"], "schema_ids": []}, "schema_ids has 0 items for 1"),
+        ({"predictions": [], "references": []}, "nothing to score"),
+        ({"predictions": ["{}", None], "references": ["{}", "{}"]}, r"predictions\[1\] must be a string"),
+        ({"predictions": ["{}", "{}"], "references": ["{}", None]}, r"references\[1\] must be a JSON string"),
+    ],
+)
+def test_bad_inputs_raise_a_value_error_that_says_where(metric_dir, kwargs, message):
+    # In memory: evaluate keeps a failed computation's cache file locked, which slows the next one by a second.
+    metric = evaluate.load(str(metric_dir), keep_in_memory=True)
+    with pytest.raises(ValueError, match=message):
+        metric.compute(**kwargs)
+    assert metric.compute(predictions=["{}"], references=["{}"])["json_exact"] == 1  # still usable afterwards
