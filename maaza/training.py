@@ -1,0 +1,328 @@
+"""Train Maaza LoRA adapters on EdgeJSON with TRL's SFTTrainer: recipe checks, data, resume, the saved adapter.
+
+Usage: ``python maaza_models/train.py --config maaza_models/recipes/maaza-mlm-135m-json.yaml`` (the script parses
+the recipe with ``TrlParser`` and calls :func:`train`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from datasets import Dataset, load_dataset
+from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
+from transformers.trainer_callback import ExportableState
+from transformers.trainer_utils import get_last_checkpoint
+from trl import ModelConfig, SFTConfig, SFTTrainer, get_peft_config
+
+from edgejson import build_prompt
+from maaza.bases import BASES, BaseModelError, resolve_base
+
+ADAPTER_FILES = ("adapter_model.safetensors", "adapter_config.json")
+ROW_COLUMNS = ("schema", "text", "expected_output")
+MIN_MAX_LENGTH = 64
+
+
+@dataclass
+class ScriptArguments:
+    """What the recipe trains on and where the released adapter goes (the base is ModelConfig's model_name_or_path)."""
+
+    adapter_dir: str | None = field(
+        default=None, metadata={"help": "Folder receiving the final adapter and training_info.json (the release)."}
+    )
+    dataset_name: str = field(
+        default="edgejson_dataset", metadata={"help": "Dataset folder or Hub id with EdgeJSON rows."}
+    )
+    dataset_train_split: str = field(default="train", metadata={"help": "Split to train on."})
+    dataset_eval_split: str = field(default="validation", metadata={"help": "Split for the validation loss."})
+
+
+class RecipeError(ValueError):
+    """A recipe that cannot train; the message names the field and what is wrong with it."""
+
+
+def check_recipe(script_args: ScriptArguments, training_args: SFTConfig, model_args: ModelConfig) -> None:
+    """Raise :class:`RecipeError` for a missing field or an impossible value, before anything is loaded."""
+    missing = [
+        name
+        for name, value in (
+            ("model_name_or_path", model_args.model_name_or_path),
+            ("adapter_dir", script_args.adapter_dir),
+            ("lora_target_modules", model_args.lora_target_modules),
+            ("max_length", training_args.max_length),
+        )
+        if value is None
+    ]
+    if missing:
+        raise RecipeError(f"missing required field(s): {', '.join(missing)}")
+    if not model_args.use_peft:
+        raise RecipeError("use_peft must be true: Maaza recipes train LoRA adapters")
+    checks = (
+        ("learning_rate", training_args.learning_rate, training_args.learning_rate > 0, "> 0"),
+        ("lora_r", model_args.lora_r, model_args.lora_r > 0, "> 0"),
+        ("lora_alpha", model_args.lora_alpha, model_args.lora_alpha > 0, "> 0"),
+        ("lora_dropout", model_args.lora_dropout, 0 <= model_args.lora_dropout < 1, "in [0, 1)"),
+        ("max_length", training_args.max_length, training_args.max_length >= MIN_MAX_LENGTH, f">= {MIN_MAX_LENGTH}"),
+        (
+            "per_device_train_batch_size",
+            training_args.per_device_train_batch_size,
+            training_args.per_device_train_batch_size >= 1,
+            ">= 1",
+        ),
+        (
+            "gradient_accumulation_steps",
+            training_args.gradient_accumulation_steps,
+            training_args.gradient_accumulation_steps >= 1,
+            ">= 1",
+        ),
+        (
+            "num_train_epochs",
+            training_args.num_train_epochs,
+            training_args.max_steps > 0 or training_args.num_train_epochs > 0,
+            "> 0 (or max_steps > 0)",
+        ),
+    )
+    for name, value, ok, rule in checks:
+        if not ok:
+            raise RecipeError(f"{name} = {value!r} is impossible: it must be {rule}")
+    if training_args.completion_only_loss is False:
+        raise RecipeError("completion_only_loss must not be false: the loss is taken on the JSON answer only")
+
+
+def to_prompt_completion(row: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
+    """An EdgeJSON row as a conversational prompt-completion example: the canonical prompt, then the JSON answer."""
+    return {
+        "prompt": build_prompt(row),
+        "completion": [{"role": "assistant", "content": row["expected_output"]}],
+    }
+
+
+def load_splits(script_args: ScriptArguments) -> tuple[Dataset, Dataset]:
+    """The train and eval splits as prompt-completion datasets (a split may be sliced: ``validation[:64]``).
+
+    An unknown split or a row without ``schema``, ``text`` or ``expected_output`` is a :class:`RecipeError`.
+    """
+    out = []
+    for key in ("dataset_train_split", "dataset_eval_split"):
+        split = getattr(script_args, key)
+        try:
+            rows = load_dataset(script_args.dataset_name, split=split)
+        except ValueError as err:  # datasets names the splits there are
+            raise RecipeError(f"{key} = {split!r}: {err}") from None
+        missing = [c for c in ROW_COLUMNS if c not in rows.column_names]
+        if missing:
+            raise RecipeError(f"split {split!r} of {script_args.dataset_name} lacks column(s) {', '.join(missing)}")
+        out.append(rows.map(to_prompt_completion, remove_columns=rows.column_names))
+    return out[0], out[1]
+
+
+def locate_base(name: str) -> tuple[str, str]:
+    """Where a base loads from (fetched on first use) and the name its adapters record: the Hub id when known."""
+    try:
+        location = resolve_base(name)
+    except BaseModelError as err:
+        raise RecipeError(f"model_name_or_path: {err}") from None
+    return location, BASES[name].hub_id if name in BASES else location
+
+
+class CompletionHeadSFTTrainer(SFTTrainer):
+    """SFTTrainer whose loss sends only the answer positions through the LM head, on every device.
+
+    TRL's fused LM head scores only the labelled positions on CUDA and XPU; elsewhere (the CPU) it scores every
+    position, prompt and padding included, over the whole vocabulary, which doubles the time of a CPU step
+    (``scripts/bench_train.py``). Here the model runs once for its last hidden states and the head projects the
+    positions that have a label; the loss is the same token-level cross-entropy, normalised as TRL does.
+    """
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        labels = inputs["labels"][:, 1:]
+        mask = labels != -100
+        model_inputs = {k: v for k, v in inputs.items() if k != "labels"}
+        outputs = model(**model_inputs, use_cache=False, output_hidden_states=True, logits_to_keep=1)
+        head = self.accelerator.unwrap_model(model).get_output_embeddings()
+        logits = head(outputs.hidden_states[-1][:, :-1][mask]).float()
+        targets = labels[mask]
+        count = mask.sum() if num_items_in_batch is None else num_items_in_batch
+        loss = F.cross_entropy(logits, targets, reduction="sum") / torch.as_tensor(count).clamp(min=1)
+        if self.args.average_tokens_across_devices and num_items_in_batch is not None:
+            loss = loss * self.accelerator.num_processes  # DDP averages gradients; the count spans every rank
+        mode = "train" if model.training else "eval"
+        accuracy = (logits.argmax(-1) == targets).float().mean().item() if targets.numel() else 0.0
+        self._metrics[mode]["mean_token_accuracy"].append(accuracy)
+        return (loss, outputs) if return_outputs else loss
+
+
+class WallClock(TrainerCallback, ExportableState):
+    """Seconds spent training, summed over a run and the runs it resumed (kept in every checkpoint)."""
+
+    def __init__(self, seconds: float = 0.0) -> None:
+        self.seconds = seconds
+        self._start: float | None = None
+        self._before = seconds
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self._start, self._before = time.perf_counter(), self.seconds
+
+    def on_step_end(self, args, state, control, **kwargs):
+        self.seconds = self._before + time.perf_counter() - self._start
+
+    on_train_end = on_step_end
+
+    def state(self) -> dict[str, Any]:
+        return {"args": {"seconds": self.seconds}, "attributes": {}}
+
+
+def build_trainer(
+    script_args: ScriptArguments,
+    training_args: SFTConfig,
+    model_args: ModelConfig,
+    callbacks: list[TrainerCallback] | None = None,
+) -> CompletionHeadSFTTrainer:
+    """Check the recipe, load base and data, and return the SFTTrainer with a LoRA model and tokenized splits."""
+    check_recipe(script_args, training_args, model_args)
+    train_dataset, eval_dataset = load_splits(script_args)
+    location, recorded_name = locate_base(model_args.model_name_or_path)
+    tokenizer = AutoTokenizer.from_pretrained(location)
+    model = AutoModelForCausalLM.from_pretrained(
+        location, dtype=model_args.dtype, attn_implementation=model_args.attn_implementation
+    )
+    # PEFT writes this name into adapter_config.json: the Hub id lets PeftModel.from_pretrained find the base.
+    model.name_or_path = model.config.name_or_path = recorded_name
+    training_args.restore_callback_states_from_checkpoint = True
+    return CompletionHeadSFTTrainer(
+        model=model,
+        args=training_args,
+        train_dataset=train_dataset,
+        eval_dataset=eval_dataset,
+        processing_class=tokenizer,
+        peft_config=get_peft_config(model_args),
+        callbacks=[WallClock(), *(callbacks or [])],
+    )
+
+
+def train(
+    script_args: ScriptArguments,
+    training_args: SFTConfig,
+    model_args: ModelConfig,
+    callbacks: list[TrainerCallback] | None = None,
+) -> Path:
+    """Train (resuming from the last checkpoint in output_dir if any), keep the best checkpoint, save the adapter.
+
+    Returns ``adapter_dir``, which then holds ``adapter_model.safetensors``, ``adapter_config.json`` and
+    ``training_info.json``.
+    """
+    trainer = build_trainer(script_args, training_args, model_args, callbacks)
+    output_dir = training_args.output_dir
+    last = get_last_checkpoint(output_dir) if os.path.isdir(output_dir) else None
+    if last:
+        print(f"Resuming from {last}")
+    result = trainer.train(resume_from_checkpoint=last)
+    trainer.save_model(output_dir)
+    adapter_dir = Path(script_args.adapter_dir)
+    if trainer.is_world_process_zero():
+        adapter_dir.mkdir(parents=True, exist_ok=True)
+        for name in ADAPTER_FILES:
+            shutil.copyfile(Path(output_dir) / name, adapter_dir / name)
+        info = training_info(trainer, script_args, model_args, result.metrics, last)
+        (adapter_dir / "training_info.json").write_text(json.dumps(info, indent=2) + "\n")
+    return adapter_dir
+
+
+def split_fingerprint(dataset_name: str, split: str) -> str:
+    """SHA-256 (first 16 hex digits) over a split's rows: which data a run trained on, whatever its origin."""
+    digest = hashlib.sha256()
+    for row in load_dataset(dataset_name, split=split):
+        digest.update(json.dumps(row, sort_keys=True, ensure_ascii=False).encode())
+    return digest.hexdigest()[:16]
+
+
+def hardware() -> dict[str, Any]:
+    """The machine a run used: CPU model, cores, torch threads and GPUs."""
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        cpu = next(
+            (line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines() if "model name" in line), cpu
+        )
+    gpus = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+    return {"cpu": cpu, "cpu_cores": os.cpu_count(), "torch_threads": torch.get_num_threads(), "gpus": gpus}
+
+
+def training_info(
+    trainer: SFTTrainer,
+    script_args: ScriptArguments,
+    model_args: ModelConfig,
+    metrics: dict[str, float],
+    resumed_from: str | None,
+) -> dict[str, Any]:
+    """What the model card needs about a finished run: data, steps, time, hardware, hyper-parameters, losses."""
+    import peft
+    import transformers
+    import trl
+
+    args, state = trainer.args, trainer.state
+    wall = next(cb for cb in trainer.callback_handler.callbacks if isinstance(cb, WallClock))
+    return {
+        "base_model": trainer.model.peft_config["default"].base_model_name_or_path,
+        "dataset": {
+            "name": script_args.dataset_name,
+            "train": {
+                "split": script_args.dataset_train_split,
+                "rows": len(trainer.train_dataset),
+                "sha256": split_fingerprint(script_args.dataset_name, script_args.dataset_train_split),
+            },
+            "eval": {
+                "split": script_args.dataset_eval_split,
+                "rows": len(trainer.eval_dataset),
+                "sha256": split_fingerprint(script_args.dataset_name, script_args.dataset_eval_split),
+            },
+        },
+        "steps": state.global_step,
+        "epochs": round(state.epoch or 0.0, 3),
+        "train_seconds": round(wall.seconds, 1),
+        "this_run_seconds": round(metrics.get("train_runtime", 0.0), 1),
+        "resumed_from": Path(resumed_from).name if resumed_from else None,
+        "train_loss": metrics.get("train_loss"),
+        "best_eval_loss": state.best_metric,
+        "best_checkpoint": Path(state.best_model_checkpoint).name if state.best_model_checkpoint else None,
+        "eval_loss": [
+            {"step": log["step"], "eval_loss": log["eval_loss"]} for log in state.log_history if "eval_loss" in log
+        ],
+        "hyperparameters": {
+            "learning_rate": args.learning_rate,
+            "lr_scheduler_type": str(args.lr_scheduler_type.value),
+            "warmup_steps": args.warmup_steps,
+            "weight_decay": args.weight_decay,
+            "num_train_epochs": args.num_train_epochs,
+            "max_steps": args.max_steps,
+            "per_device_train_batch_size": args.per_device_train_batch_size,
+            "gradient_accumulation_steps": args.gradient_accumulation_steps,
+            "total_batch_size": args.per_device_train_batch_size * args.gradient_accumulation_steps * args.world_size,
+            "max_length": args.max_length,
+            "bf16": args.bf16,
+            "dtype": model_args.dtype,
+            "train_sampling_strategy": args.train_sampling_strategy,
+            "completion_only_loss": trainer.completion_only_loss,
+            "seed": args.seed,
+            "lora_r": model_args.lora_r,
+            "lora_alpha": model_args.lora_alpha,
+            "lora_dropout": model_args.lora_dropout,
+            "lora_target_modules": model_args.lora_target_modules,
+        },
+        "hardware": hardware(),
+        "versions": {
+            "torch": torch.__version__,
+            "transformers": transformers.__version__,
+            "trl": trl.__version__,
+            "peft": peft.__version__,
+        },
+    }

@@ -1,0 +1,168 @@
+"""Card validation before anything is uploaded: metadata parses, required fields, numbers agree with the files.
+
+Usage: ``staged = stage_and_validate(release)`` raises ``ReleaseError`` listing every problem as ``repo: field: what``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from huggingface_hub import DatasetCard, ModelCard, RepoCard, SpaceCard
+from huggingface_hub.utils import filter_repo_objects
+
+from release.config import Release, ReleaseError, RepoSpec
+
+CARD = "README.md"
+CARD_CLASSES: dict[str, type[RepoCard]] = {"dataset": DatasetCard, "model": ModelCard, "space": SpaceCard}
+
+
+def stage_and_validate(release: Release) -> dict[RepoSpec, dict[str, Path]]:
+    """Stage every repo and check its card; raises ``ReleaseError`` naming each failing repo and field."""
+    staged, problems = {}, []
+    notes = release.changelog.read_text(encoding="utf-8") if release.changelog.is_file() else ""
+    if not re.search(rf"^#+ \[?v?{re.escape(release.version)}(?!\.?\w)", notes, re.MULTILINE):
+        problems.append(f"{release.changelog.name}: no '## {release.version}' section for this version")
+    for repo in release.repos:
+        try:
+            staged[repo] = repo.stage()
+        except ReleaseError as err:
+            problems.append(str(err))
+            continue
+        problems += [f"{repo.label}: {problem}" for problem in card_problems(repo, staged[repo], release.version)]
+    if problems:
+        raise ReleaseError("the release stops before any upload:\n  " + "\n  ".join(problems))
+    return staged
+
+
+def card_problems(repo: RepoSpec, files: dict[str, Path], version: str) -> list[str]:
+    """What is wrong with one repo's card, each as ``field: what`` (empty when the card is fine)."""
+    if CARD not in files:
+        return [f"{CARD}: missing (every repo needs its card)"]
+    try:
+        card = CARD_CLASSES[repo.repo_type].load(files[CARD])
+    except (ValueError, yaml.YAMLError) as err:
+        return [f"{CARD}: the YAML metadata does not parse: {err}".replace("\n", " ")]
+    data = card.data.to_dict()
+    problems = [f"{key}: missing from the card metadata" for key in repo.required if data.get(key) in (None, "", [])]
+    if not re.search(rf"(?<![\d.]){re.escape(version)}(?!\w|\.\d)", card.content):
+        problems.append(f"version: the card does not mention the release version {version}")
+    check = {"dataset": _dataset_problems, "model": _model_problems, "space": _space_problems}[repo.repo_type]
+    return problems + check(repo, files, card)
+
+
+def _count_rows(path: Path) -> int:
+    if path.suffix != ".jsonl":
+        raise ReleaseError(f"{path}: only .jsonl data files can be counted")
+    with path.open(encoding="utf-8") as handle:
+        return sum(1 for line in handle if line.strip())
+
+
+def _split_patterns(config: dict[str, Any]) -> dict[str, list[str]]:
+    files = config.get("data_files", [])
+    if isinstance(files, str):
+        return {"train": [files]}
+    patterns: dict[str, list[str]] = {}
+    for item in files:
+        if isinstance(item, str):
+            patterns.setdefault("train", []).append(item)
+        else:
+            paths = item.get("path", [])
+            patterns.setdefault(item.get("split", "train"), []).extend([paths] if isinstance(paths, str) else paths)
+    return patterns
+
+
+def _dataset_problems(repo: RepoSpec, files: dict[str, Path], card: RepoCard) -> list[str]:
+    data, problems = card.data.to_dict(), []
+    if f"{repo.name}.py" in files:
+        problems.append(f"{repo.name}.py: datasets refuses a repo holding a script named after it; rename the file")
+    configs = {c.get("config_name", "default"): c for c in data.get("configs") or []}
+    infos = data.get("dataset_info") or []
+    for info in [infos] if isinstance(infos, dict) else infos:
+        name = info.get("config_name", "default")
+        if name not in configs:
+            problems.append(f"dataset_info: config {name!r} is not declared in configs")
+            continue
+        patterns = _split_patterns(configs[name])
+        for split in info.get("splits", []):
+            where = f"dataset_info[{name}].splits[{split.get('name')}].num_examples"
+            matched = list(filter_repo_objects(files, allow_patterns=patterns.get(split.get("name"), [])))
+            if not matched:
+                problems.append(f"{where}: no staged data file belongs to this split in configs")
+                continue
+            rows = sum(_count_rows(files[p]) for p in matched)
+            if split.get("num_examples") != rows:
+                said = split.get("num_examples")
+                problems.append(f"{where}: the card says {said}, {', '.join(matched)} hold {rows} rows")
+    return problems
+
+
+def _model_problems(repo: RepoSpec, files: dict[str, Path], card: RepoCard) -> list[str]:
+    problems = []
+    adapter = files.get("adapter_config.json")
+    if adapter is None:
+        problems.append("adapter_config.json: missing (a Maaza model repo is a PEFT adapter)")
+    else:
+        trained_on = json.loads(adapter.read_text(encoding="utf-8")).get("base_model_name_or_path")
+        named = card.data.base_model
+        if trained_on not in ([named] if isinstance(named, str) else named or []):
+            problems.append(f"base_model: the card says {named!r}, adapter_config.json says {trained_on!r}")
+    return problems + _model_index_problems(repo, card)
+
+
+def _agrees(published: Any, measured: Any) -> bool:
+    """Whether a card value is the measured one, rounded to the card's decimals (as a fraction or a percentage)."""
+    numbers = (published, measured)
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in numbers):
+        return False
+    decimals = len(repr(float(published)).split(".")[1])
+    return any(round(scale * measured, decimals) == published for scale in (1, 100))
+
+
+def _is_constrained(result: Any) -> bool:
+    """A model-index result measured with constrained decoding: its source file or its names say so."""
+    if result.source_url:
+        return Path(result.source_url).stem.endswith("-constrained")
+    names = " ".join(
+        str(v) for v in (result.task_name, result.metric_name, result.metric_config, result.dataset_config)
+    )
+    args = {**(result.dataset_args or {}), **(result.metric_args or {})}
+    return bool(args.get("constrained")) or re.search(r"(?<!un)constrained", names.lower()) is not None
+
+
+def _model_index_problems(repo: RepoSpec, card: RepoCard) -> list[str]:
+    """Every model-index value equals its results file's score, and every results file is in the model-index."""
+    if repo.results is None:
+        return []
+    runs = {}
+    for path in sorted(repo.results.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        runs[(data["dataset"]["split"], bool(data["decoding"]["constrained"]))] = (path.name, data["scores"])
+    problems, seen = [], set()
+    for result in card.data.eval_results or []:
+        run = (result.dataset_split, _is_constrained(result))
+        where = f"model-index[{result.dataset_split}{', constrained' if run[1] else ''}].{result.metric_type}"
+        if run not in runs:
+            problems.append(f"{where}: no results file for this split and decoding in {repo.results.name}/")
+            continue
+        seen.add(run)
+        name, scores = runs[run]
+        if not _agrees(result.metric_value, scores.get(result.metric_type)):
+            problems.append(
+                f"{where}: the card says {result.metric_value}, {name} says {scores.get(result.metric_type)}"
+            )
+    problems += [f"model-index: {runs[run][0]} is not reported in the card" for run in sorted(set(runs) - seen)]
+    return problems
+
+
+def _space_problems(repo: RepoSpec, files: dict[str, Path], card: RepoCard) -> list[str]:
+    data, problems = card.data.to_dict(), []
+    app_file = data.get("app_file")
+    if app_file and app_file not in files:
+        problems.append(f"app_file: {app_file} is not staged")
+    if "evaluate" in (data.get("tags") or []) and f"{repo.name}.py" not in files:
+        problems.append(f"name: evaluate.load('{repo.repo_id}') loads {repo.name}.py, which is not staged")
+    return problems

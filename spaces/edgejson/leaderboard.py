@@ -1,0 +1,203 @@
+"""The leaderboard: one row per committed results file, filters, the accuracy-against-size plot, the reference table.
+
+Every figure is read from ``results/<model>/<split>[-constrained].json`` (written by ``edgejson-eval``); the
+original release's published numbers come from ``results/reference/edgejson-v3.json`` and stay in their own table.
+
+Usage: ``table = load_leaderboard(find_dir("results"))``
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import NullFormatter  # noqa: E402
+from paths import find_dir  # noqa: E402
+
+from maaza.bases import BASES  # noqa: E402
+
+BANDS = ("simple", "medium", "complex")
+TYPES = ("fine-tuned adapter", "zero-shot")
+DECODINGS = ("free", "constrained")
+COLUMNS = [
+    "Model",
+    "Type",
+    "Decoding",
+    "Params (M)",
+    "Size (MB)",
+    "JSONExact %",
+    "FieldF1",
+    "Leaf F1",
+    "Valid %",
+    *(f"{band.capitalize()} %" for band in BANDS),
+    "p50 (s)",
+    "Tok/s",
+    "N",
+    "Machine",
+]
+HIDDEN = ["Parameters", "Split", "File"]  # for filtering and provenance, not shown
+
+
+class ResultsError(ValueError):
+    """A results file the leaderboard cannot read; the message names the file and the missing field."""
+
+
+def _get(data: dict[str, Any], path: str, source: Path) -> Any:
+    value: Any = data
+    for key in path.split("."):
+        if not isinstance(value, dict) or key not in value:
+            raise ResultsError(f"{source}: no field {path!r}")
+        value = value[key]
+    return value
+
+
+def _percent(value: float | None) -> float | None:
+    return None if value is None else round(100 * value, 1)
+
+
+def model_name(model: dict[str, Any]) -> str:
+    """How a results file's model is named on the leaderboard: its adapter's folder, else its base."""
+    return Path(model["adapter"] or model["name"]).name
+
+
+def size_mb(model: dict[str, Any]) -> float | None:
+    """Size on disk: the results file's ``size_mb`` when it records one, else the registered base's GGUF file (what
+    an edge device stores) plus the adapter's weights when the adapter folder is at hand; None when unknown."""
+    if model.get("size_mb") is not None:
+        return model["size_mb"]
+    base = BASES.get(model["name"]) or next((b for b in BASES.values() if b.hub_id == model["name"]), None)
+    if base is None:
+        return None
+    if not model["adapter"]:
+        return base.gguf_mb
+    folder = find_dir("maaza_models")
+    weights = folder / Path(model["adapter"]).name / "adapter_model.safetensors" if folder else None
+    return round(base.gguf_mb + weights.stat().st_size / 1e6, 1) if weights and weights.is_file() else None
+
+
+def summarise(data: dict[str, Any], source: Path) -> dict[str, Any]:
+    """One leaderboard row from a results file (``edgejson-eval``'s aggregates, performance and provenance)."""
+    model = _get(data, "model", source)
+    parameters = _get(data, "model.parameters", source)
+    scores = _get(data, "scores", source)
+    bands = _get(data, "by_complexity", source)
+    machine = _get(data, "provenance.machine", source)
+    return {
+        "Model": model_name(model),
+        "Type": "fine-tuned adapter" if model.get("adapter") else "zero-shot",
+        "Decoding": "constrained" if _get(data, "decoding.constrained", source) else "free",
+        "Params (M)": round(parameters / 1e6, 1),
+        "Size (MB)": size_mb(model),
+        "JSONExact %": _percent(_get(data, "scores.json_exact", source)),
+        "FieldF1": round(_get(data, "scores.field_f1", source), 3),
+        "Leaf F1": round(_get(data, "scores.leaf_f1", source), 3),
+        "Valid %": _percent(scores.get("schema_valid")),
+        **{f"{band.capitalize()} %": _percent(bands.get(band, {}).get("json_exact")) for band in BANDS},
+        "p50 (s)": round(_get(data, "performance.latency_p50_s", source), 2),
+        "Tok/s": round(_get(data, "performance.tokens_per_s", source), 1),
+        "N": _get(data, "dataset.examples", source),
+        "Machine": machine.get("gpu") or f"{machine.get('cpu')}, {machine.get('cpu_cores')} cores",
+        "Parameters": parameters,
+        "Split": _get(data, "dataset.split", source),
+        "File": str(source),
+    }
+
+
+def load_leaderboard(results_dir: Path | None) -> tuple[pd.DataFrame, list[str]]:
+    """Every results file under ``results_dir`` (the reference folder aside) as a row, best JSONExact first,
+    and a message for each file that could not be read (it is left out)."""
+    rows, problems = [], []
+    for path in sorted(results_dir.glob("*/*.json")) if results_dir else []:
+        if path.parent.name == "reference":
+            continue
+        try:
+            rows.append(summarise(json.loads(path.read_text(encoding="utf-8")), path.relative_to(results_dir.parent)))
+        except json.JSONDecodeError as err:
+            problems.append(f"{path.relative_to(results_dir.parent)}: not valid JSON at line {err.lineno}: {err.msg}")
+        except ResultsError as err:
+            problems.append(str(err))
+    table = pd.DataFrame(rows, columns=COLUMNS + HIDDEN)
+    return table.sort_values(["JSONExact %", "Model"], ascending=[False, True], ignore_index=True), problems
+
+
+def filter_leaderboard(
+    table: pd.DataFrame, split: str, query: str, types: list[str], decodings: list[str], max_params_m: float
+) -> pd.DataFrame:
+    """The rows of one split matching the search text (model name), the types, decodings and the size limit."""
+    keep = (
+        (table["Split"] == split)
+        & table["Model"].str.contains(query.strip(), case=False, regex=False)
+        & table["Type"].isin(types)
+        & table["Decoding"].isin(decodings)
+        & (table["Parameters"] <= max_params_m * 1e6)
+    )
+    return table.loc[keep, COLUMNS].reset_index(drop=True)
+
+
+def accuracy_plot(rows: pd.DataFrame) -> Figure:
+    """JSONExact against parameters (log scale), one marker per row, labelled with the model name."""
+    fig, ax = plt.subplots(figsize=(9, 3.8), dpi=110, layout="constrained")
+    markers = {"fine-tuned adapter": "o", "zero-shot": "s"}
+    colours = {"free": "#2563eb", "constrained": "#f97316"}
+    for (kind, decoding), group in rows.groupby(["Type", "Decoding"]):
+        ax.scatter(
+            group["Params (M)"],
+            group["JSONExact %"],
+            s=70,
+            marker=markers[kind],
+            color=colours[decoding],
+            label=f"{kind}, {decoding} decoding",
+            zorder=3,
+        )
+        for _, row in group.iterrows():
+            ax.annotate(
+                row["Model"],
+                (row["Params (M)"], row["JSONExact %"]),
+                xytext=(6, 4),
+                fontsize=8,
+                textcoords="offset points",
+            )
+    ax.set_xscale("log")
+    ax.set_xlim(50, 5000)
+    ax.set_xticks([100, 200, 500, 1000, 2000], ["100M", "200M", "500M", "1B", "2B"])
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel("parameters (log scale)")
+    ax.set_ylabel("JSONExact (%)")
+    ax.set_ylim(0, 100)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.set_title("JSONExact against model size", fontsize=10)
+    if len(rows):
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
+    else:
+        ax.text(0.5, 0.5, "no results match the filters", ha="center", va="center", transform=ax.transAxes)
+    plt.close(fig)
+    return fig
+
+
+def load_reference(results_dir: Path | None) -> tuple[pd.DataFrame, str]:
+    """The original release's published numbers (``reference/edgejson-v3.json``) as a table, and its caveat."""
+    path = results_dir / "reference" / "edgejson-v3.json" if results_dir else None
+    if path is None or not path.is_file():
+        return pd.DataFrame(), "The original release's reference numbers are not available here."
+    data = json.loads(path.read_text(encoding="utf-8"))
+    rows = [
+        {
+            "Model": entry["model"],
+            "Type": entry["type"],
+            "Params (M)": entry["params_m"],
+            "Size (MB)": entry["size_mb"],
+            "JSONExact %": _percent(entry["json_exact"]),
+            "FieldF1": entry["field_f1"],
+            **{f"{band.capitalize()} %": _percent(entry.get("by_complexity", {}).get(band)) for band in BANDS},
+            "Note": "published as approximate (~)" if entry.get("approximate") else "",
+        }
+        for entry in data["models"]
+    ]
+    return pd.DataFrame(rows), f"{data['note']} Source: {data['source']} Test set: {data['test_set']}"

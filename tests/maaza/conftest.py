@@ -1,0 +1,26 @@
+"""Fixtures for the maaza tests, built from the stand-ins in ``maaza_tiny``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from maaza_tiny import CLOSED_SCHEMA, save_tiny_model
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    return save_tiny_model(tmp_path_factory.mktemp("tiny_model"))
+
+
+@pytest.fixture(scope="session")
+def closed_schema_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("schemas") / "ticket.json"
+    path.write_text(json.dumps(CLOSED_SCHEMA))
+    return path
+
+
+@pytest.fixture()
+def closed_schema() -> dict:
+    return json.loads(json.dumps(CLOSED_SCHEMA))

@@ -1,0 +1,75 @@
+"""Stand-ins for the maaza tests: a tiny random Llama with a small local tokenizer, small schemas and data files."""
+
+from __future__ import annotations
+
+import os
+
+for _name in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
+    os.environ.setdefault(_name, "1")
+
+from pathlib import Path  # noqa: E402
+
+import torch  # noqa: E402
+from peft import LoraConfig, get_peft_model  # noqa: E402
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers  # noqa: E402
+from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast  # noqa: E402
+
+CHATML = (
+    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+# Every value is an enum or a boolean: a grammar-constrained answer is short and always ends.
+CLOSED_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "status": {"type": "string", "enum": ["open", "closed"]},
+        "urgent": {"type": "boolean"},
+        "level": {"type": "integer", "enum": [1, 2, 3]},
+    },
+    "required": ["status", "urgent", "level"],
+    "additionalProperties": False,
+}
+TEXTS = [
+    "Ticket is open, urgent, level 2.",
+    "Closed. Not urgent at all; it was a level 1 issue raised by the billing team last week.",
+    "Status open",
+]
+
+
+def save_tiny_model(folder: Path, hidden: int = 32, context: int = 4096, chat_template: str | None = CHATML) -> Path:
+    """A 2-layer Llama with seeded random weights and a byte-level tokenizer (one token per byte), saved in folder."""
+    alphabet = sorted(pre_tokenizers.ByteLevel.alphabet())
+    tokenizer = Tokenizer(models.BPE(vocab={c: i for i, c in enumerate(alphabet)}, merges=[]))
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    fast = PreTrainedTokenizerFast(tokenizer_object=tokenizer, eos_token="<|im_end|>", bos_token="<|im_start|>")
+    fast.add_special_tokens({"additional_special_tokens": ["<|im_start|>", "<|im_end|>"]})
+    fast.chat_template = chat_template
+    fast.save_pretrained(folder)
+    torch.manual_seed(0)
+    config = LlamaConfig(
+        vocab_size=len(fast),
+        hidden_size=hidden,
+        intermediate_size=2 * hidden,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=context,
+        initializer_range=0.5,  # spread logits: greedy choices are not near-ties
+        eos_token_id=fast.eos_token_id,
+        bos_token_id=fast.bos_token_id,
+        tie_word_embeddings=True,
+    )
+    LlamaForCausalLM(config).save_pretrained(folder)
+    return folder
+
+
+def save_tiny_adapter(base_folder: Path, out: Path, made_for: str | Path) -> Path:
+    """A LoRA adapter with random (non-zero) weights on the model in base_folder, recording ``made_for`` as base."""
+    model = LlamaForCausalLM.from_pretrained(base_folder)
+    model.name_or_path = model.config.name_or_path = str(made_for)
+    torch.manual_seed(1)
+    get_peft_model(
+        model, LoraConfig(r=4, target_modules=["q_proj", "v_proj"], init_lora_weights=False)
+    ).save_pretrained(out)
+    return out

@@ -1,0 +1,108 @@
+"""Inference on a tiny random model: batching with left padding, stopping, budgets, constrained decoding, prompts."""
+
+import jsonschema
+import pytest
+from maaza_tiny import CLOSED_SCHEMA, TEXTS, save_tiny_model
+from trl import apply_chat_template
+
+from edgejson import build_messages, format_answer
+from maaza import Extractor
+from maaza.bases import PLAIN_CHAT_TEMPLATE, load_base
+
+
+@pytest.fixture(scope="module")
+def extractor(tiny_model):
+    return Extractor.load(str(tiny_model))
+
+
+@pytest.fixture(scope="module")
+def constrained(tiny_model):
+    return Extractor.load(str(tiny_model), constrained=True)
+
+
+def _requests():
+    return [(CLOSED_SCHEMA, text) for text in TEXTS]
+
+
+def test_batches_with_left_padding_give_the_same_outputs_as_one_at_a_time(extractor):
+    assert extractor.tokenizer.padding_side == "left"
+    batched = extractor.generate(_requests(), max_new_tokens=24, batch_size=3)
+    single = [extractor.generate([request], max_new_tokens=24)[0] for request in _requests()]
+    assert len({len(extractor.prompt_ids(*request)) for request in _requests()}) == 3  # padding was needed
+    assert [g.raw for g in batched] == [g.raw for g in single]
+    assert [g.new_tokens for g in batched] == [g.new_tokens for g in single]
+
+
+def test_each_row_keeps_its_own_budget_in_a_batch(extractor):
+    generations = extractor.generate(_requests(), max_new_tokens=[3, 17, 9], batch_size=3)
+    for generation, budget in zip(generations, [3, 17, 9], strict=True):
+        assert generation.new_tokens <= budget
+        assert generation.stop in ("budget", "eos")
+        assert (generation.new_tokens == budget) == (generation.stop == "budget")
+
+
+def test_constrained_outputs_follow_the_schema_and_stop_when_the_object_closes(constrained):
+    generations = constrained.generate(_requests(), max_new_tokens=200, batch_size=3)
+    for generation in generations:
+        assert generation.stop == "json"
+        assert generation.new_tokens < 200
+        assert generation.raw == format_answer(generation.output)  # compact, nothing after the object
+        jsonschema.validate(generation.output, CLOSED_SCHEMA)
+    single = [constrained.generate([request], max_new_tokens=200)[0] for request in _requests()]
+    assert [g.raw for g in generations] == [g.raw for g in single]
+    assert constrained.constraint.mask_s > 0
+
+
+def test_a_schema_budget_grows_with_the_schema(extractor):
+    small = {"type": "object", "properties": {"a": {"type": "string"}}}
+    big = {"type": "object", "properties": {f"field_{i}": {"type": "string"} for i in range(40)}}
+    assert 0 < extractor.schema_budget(small) < extractor.schema_budget(big)
+
+
+def test_prompt_is_the_one_trl_renders_for_training(extractor):
+    schema, text = CLOSED_SCHEMA, TEXTS[0]
+    example = {
+        "prompt": build_messages(schema, text),
+        "completion": [{"role": "assistant", "content": '{"status":"open"}'}],
+    }
+    rendered = apply_chat_template(example, extractor.tokenizer)
+    assert extractor.tokenizer.decode(extractor.prompt_ids(schema, text)) == rendered["prompt"]
+
+
+def test_a_base_without_chat_template_gets_the_plain_rendering(tmp_path):
+    model, tokenizer = load_base(save_tiny_model(tmp_path / "plain", chat_template=None))
+    assert tokenizer.chat_template == PLAIN_CHAT_TEMPLATE
+    messages = build_messages(CLOSED_SCHEMA, TEXTS[0])
+    example = {"prompt": messages, "completion": [{"role": "assistant", "content": "{}"}]}
+    rendered = apply_chat_template(example, tokenizer)
+    prompt = Extractor(model, tokenizer).prompt_ids(CLOSED_SCHEMA, TEXTS[0])
+    assert tokenizer.decode(prompt) == rendered["prompt"]
+    assert rendered["prompt"].endswith("### Output\n") and TEXTS[0] in rendered["prompt"]
+    assert rendered["completion"].startswith("{}")
+
+
+def test_extract_takes_a_schema_file(constrained, closed_schema_file):
+    output = constrained.extract(str(closed_schema_file), TEXTS[0])
+    jsonschema.validate(output, CLOSED_SCHEMA)
+
+
+def test_empty_text_is_refused(extractor):
+    with pytest.raises(ValueError, match="empty"):
+        extractor.generate([(CLOSED_SCHEMA, "  \n ")])
+
+
+def test_text_longer_than_the_context_is_refused(tmp_path):
+    short = Extractor.load(str(save_tiny_model(tmp_path / "short", context=600)))
+    with pytest.raises(ValueError, match=r"context is 600 tokens: shorten the text by at least \d+ tokens"):
+        short.generate([(CLOSED_SCHEMA, "word " * 200)])
+    length = len(short.prompt_ids(CLOSED_SCHEMA, TEXTS[0]))
+    with pytest.warns(UserWarning, match="may be cut short"):
+        (generation,) = short.generate([(CLOSED_SCHEMA, TEXTS[0])], max_new_tokens=1000)
+    assert generation.new_tokens <= 600 - length
+
+
+def test_results_come_back_in_request_order_whatever_the_batches(extractor):
+    forward = extractor.generate(_requests(), max_new_tokens=8, batch_size=2)
+    backward = extractor.generate(_requests()[::-1], max_new_tokens=8, batch_size=2)
+    assert [g.raw for g in forward] == [g.raw for g in backward[::-1]]
+    assert [g.prompt_tokens for g in forward] == [len(extractor.prompt_ids(*r)) for r in _requests()]

@@ -1,0 +1,137 @@
+"""``edgejson-eval`` on a tiny model: results files, reruns that reproduce them, other JSONL layouts, bad data."""
+
+import json
+import re
+
+import pytest
+from maaza_tiny import CLOSED_SCHEMA, TEXTS, save_tiny_adapter
+
+from maaza.harness import main
+
+ANSWERS = [
+    {"status": "open", "urgent": True, "level": 2},
+    {"status": "closed", "urgent": False, "level": 1},
+    {"status": "open", "urgent": False, "level": 1},
+]
+
+
+def _jsonl(path, rows):
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    return path
+
+
+@pytest.fixture(scope="module")
+def tickets(tmp_path_factory):
+    """EdgeJSON-layout rows: text, schema (a JSON string), expected_output, schema_id and complexity."""
+    rows = [
+        {
+            "id": f"t{i}",
+            "schema_id": "ticket",
+            "complexity": "simple",
+            "text": text,
+            "schema": json.dumps(CLOSED_SCHEMA),
+            "expected_output": json.dumps(answer),
+        }
+        for i, (text, answer) in enumerate(zip(TEXTS, ANSWERS, strict=True))
+    ]
+    return _jsonl(tmp_path_factory.mktemp("data") / "tickets.jsonl", rows)
+
+
+def _evaluate(capsys, *argv):
+    try:
+        code = main([*map(str, argv)])
+    except SystemExit as exit_:
+        code = exit_.code
+    return code, *capsys.readouterr()
+
+
+def test_writes_a_results_file_that_a_rerun_reproduces(capsys, tmp_path, tiny_model, tickets):
+    args = ("--model", tiny_model, "--data", tickets, "--constrained", "--batch-size", "2")
+    code, out, _ = _evaluate(capsys, *args, "--results-dir", tmp_path / "first")
+    assert code == 0
+    path = tmp_path / "first" / tiny_model.name / "tickets-constrained.json"
+    assert f"results: {path}" in out and "json_exact" in out and "tokens/s" in out
+    first = json.loads(path.read_text())
+    assert first["dataset"]["examples"] == 3 and first["decoding"]["constrained"] is True
+    assert set(first["scores"]) >= {"json_exact", "field_f1", "leaf_f1", "schema_valid", "parse_rate", "failures"}
+    assert first["scores"]["schema_valid"] == 1.0  # constrained outputs always validate
+    assert first["by_complexity"]["simple"]["n"] == 3 and first["by_schema"]["ticket"]["n"] == 3
+    perf = first["performance"]
+    assert perf["generated_tokens"] == sum(e["new_tokens"] for e in first["examples"]) > 0
+    assert perf["tokens_per_s"] > 0 and perf["latency_p95_s"] >= perf["latency_p50_s"] > 0 and perf["peak_rss_mb"] > 0
+    assert perf["mask_ms_per_token"] > 0 and perf["schema_compile_s"] >= 0
+    assert {"torch", "transformers", "xgrammar"} <= set(first["provenance"]["libraries"])
+    example = first["examples"][0]
+    assert example["id"] == "t0" and json.loads(example["raw_output"]) == example["parsed"]
+    assert example["stop"] == "json" and example["new_tokens"] < example["budget"]
+
+    _evaluate(capsys, *args, "--results-dir", tmp_path / "second")
+    second = json.loads((tmp_path / "second" / tiny_model.name / "tickets-constrained.json").read_text())
+    timeless = [[{k: v for k, v in e.items() if k != "latency_s"} for e in r["examples"]] for r in (first, second)]
+    assert timeless[0] == timeless[1]
+    assert (second["scores"], second["by_schema"]) == (first["scores"], first["by_schema"])
+
+
+def test_scores_rows_in_the_original_layout_with_a_schemas_folder(capsys, tmp_path, tiny_model):
+    (tmp_path / "schemas" / "simple").mkdir(parents=True)
+    (tmp_path / "schemas" / "simple" / "ticket.json").write_text(json.dumps(CLOSED_SCHEMA))
+    rows = [{"prompt": text, "schema_id": "ticket", "expected_output": json.dumps(answer)} for text, answer in
+            zip(TEXTS[:2], ANSWERS[:2], strict=True)]  # fmt: skip
+    data = _jsonl(tmp_path / "v3.jsonl", rows)
+    args = ("--model", tiny_model, "--data", data, "--schemas", tmp_path / "schemas", "--limit", "1")
+    code, _, err = _evaluate(capsys, *args, "--results-dir", tmp_path / "results")
+    assert code == 0, err
+    record = json.loads((tmp_path / "results" / tiny_model.name / "v3.json").read_text())
+    assert record["dataset"]["examples"] == 1 and record["dataset"]["limit"] == 1
+    assert record["examples"][0]["complexity"] == "simple"  # told by the schema's folder
+    assert record["performance"]["mask_ms_per_token"] is None
+
+
+def test_an_edgejson_split_by_name(capsys, tmp_path, tiny_model):
+    code, _, err = _evaluate(capsys, "--model", tiny_model, "--split", "test_unseen", "--limit", "1",
+                             "--results-dir", tmp_path)  # fmt: skip
+    assert code == 0, err
+    record = json.loads((tmp_path / tiny_model.name / "test_unseen.json").read_text())
+    assert record["dataset"]["split"] == "test_unseen" and len(record["dataset"]["sha256"]) == 64
+    assert record["examples"][0]["budget"] > 16
+
+
+def test_the_results_folder_is_named_after_the_adapter(capsys, tmp_path, tiny_model, tickets):
+    adapter = save_tiny_adapter(tiny_model, tmp_path / "my-adapter", tiny_model)
+    args = ("--model", tiny_model, "--adapter", adapter, "--data", tickets, "--limit", "1")
+    code, _, err = _evaluate(capsys, *args, "--results-dir", tmp_path / "results")
+    assert code == 0, err
+    record = json.loads((tmp_path / "results" / "my-adapter" / "tickets.json").read_text())
+    assert record["model"]["adapter"] == str(adapter) and len(record["model"]["adapter_sha256"]) == 64
+    code, _, err = _evaluate(capsys, "--model", tiny_model, "--adapter", tmp_path / "nowhere", "--data", tickets)
+    assert code == 2 and "no LoRA adapter" in err
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ({"text": "x", "expected_output": "{}"}, r"row 0 has neither a schema nor a schema_id"),
+        ({"text": "x", "schema_id": "nope", "expected_output": "{}"}, r"schema 'nope' is not an EdgeJSON schema"),
+        ({"schema_id": "contact_info", "expected_output": "{}"}, r"row 0 has no text \(looked for text, prompt\)"),
+        ({"text": "x", "schema_id": "contact_info"}, r"row 0 has no expected_output"),
+        ({"text": "x", "schema_id": "contact_info", "expected_output": "{"}, r"expected_output is not valid JSON"),
+        (
+            {"text": "x", "schema_id": "contact_info", "expected_output": "[1]"},
+            r"expected_output is not a JSON object",
+        ),
+        ({"text": "x", "schema": '{"type": "object", "required": 3}', "expected_output": "{}"}, r"invalid schema at"),
+    ],
+)
+def test_bad_rows_exit_2_naming_the_row(capsys, tmp_path, tiny_model, row, message):
+    data = _jsonl(tmp_path / "bad.jsonl", [row])
+    code, out, err = _evaluate(capsys, "--model", tiny_model, "--data", data, "--results-dir", tmp_path)
+    assert code == 2 and out == ""
+    assert "bad.jsonl row 0" in err
+    assert re.search(message, err), err
+
+
+def test_a_line_that_is_not_json_is_named(capsys, tmp_path, tiny_model, tickets):
+    data = tmp_path / "broken.jsonl"
+    data.write_text(tickets.read_text() + "{not json\n")
+    code, _, err = _evaluate(capsys, "--model", tiny_model, "--data", data, "--results-dir", tmp_path)
+    assert code == 2 and "broken.jsonl line 4: not valid JSON" in err

@@ -1,0 +1,132 @@
+"""Tiny stand-ins for training tests: a randomly initialised Llama with a small local tokenizer, a small dataset."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+from edgejson import SYSTEM_PROMPT, build_prompt
+
+CHAT_TEMPLATE = (
+    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+SCHEMA = {
+    "type": "object",
+    "properties": {"name": {"type": "string"}, "age": {"type": "integer"}, "city": {"type": "string"}},
+    "required": ["name", "age"],
+}
+NAMES = ["Ada", "Grace", "Alan", "Edsger", "Barbara", "Ken", "Linus", "Margaret", "Dennis", "Frances"]
+CITIES = ["Paris", "Lima", "Oslo", "Kyoto", "Quito"]
+
+
+def _rows(count: int, offset: int) -> list[dict[str, str]]:
+    rows = []
+    for i in range(offset, offset + count):
+        answer = {"name": NAMES[i % len(NAMES)], "age": 20 + i}
+        text = f"{answer['name']} is {answer['age']} years old."
+        if i % 2:
+            answer["city"] = CITIES[i % len(CITIES)]
+            text += f" Lives in {answer['city']}."
+        rows.append(
+            {
+                "id": f"row-{i}",
+                "schema_id": "person",
+                "complexity": "simple",
+                "style": "prose",
+                "text": text,
+                "schema": json.dumps(SCHEMA),
+                "expected_output": json.dumps(answer, separators=(",", ":")),
+            }
+        )
+    return rows
+
+
+@pytest.fixture(scope="session")
+def tiny_dataset(tmp_path_factory) -> Path:
+    """A dataset folder that ``load_dataset`` reads: train (16 rows) and validation (4 rows)."""
+    folder = tmp_path_factory.mktemp("tiny_dataset")
+    (folder / "data").mkdir()
+    for split, count, offset in (("train", 16, 0), ("validation", 4, 100)):
+        lines = [json.dumps(row) for row in _rows(count, offset)]
+        (folder / "data" / f"{split}.jsonl").write_text("\n".join(lines) + "\n")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_base(tmp_path_factory, tiny_dataset) -> Path:
+    """A local model folder: a 2-layer Llama, random weights, a byte-level BPE tokenizer with a ChatML template."""
+    folder = tmp_path_factory.mktemp("tiny_base")
+    corpus = [SYSTEM_PROMPT, *(m["content"] for r in _rows(20, 0) for m in build_prompt(r)), '{}[]:,"0123456789']
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    special = ["<|im_start|>", "<|im_end|>", "<|pad|>"]
+    trainer = trainers.BpeTrainer(
+        vocab_size=400, special_tokens=special, initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
+    )
+    tokenizer.train_from_iterator(corpus, trainer)
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer, eos_token="<|im_end|>", pad_token="<|pad|>", chat_template=CHAT_TEMPLATE
+    )
+    fast.save_pretrained(folder)
+    config = LlamaConfig(
+        vocab_size=len(fast),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=1024,
+        eos_token_id=fast.eos_token_id,
+        pad_token_id=fast.pad_token_id,
+        tie_word_embeddings=True,
+    )
+    LlamaForCausalLM(config).save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture
+def recipe(tmp_path, tiny_base, tiny_dataset):
+    """Write a tiny recipe (overridable fields) to tmp and return its path."""
+
+    def write(**overrides) -> Path:
+        fields = {
+            "model_name_or_path": str(tiny_base),
+            "use_peft": True,
+            "lora_r": 4,
+            "lora_alpha": 8,
+            "lora_dropout": 0.0,
+            "lora_target_modules": ["q_proj", "k_proj", "v_proj", "o_proj"],
+            "dataset_name": str(tiny_dataset),
+            "adapter_dir": str(tmp_path / "adapter"),
+            "output_dir": str(tmp_path / "run"),
+            "max_length": 256,
+            "learning_rate": 1e-3,
+            "per_device_train_batch_size": 4,
+            "per_device_eval_batch_size": 4,
+            "max_steps": 4,
+            "eval_strategy": "steps",
+            "eval_steps": 2,
+            "save_strategy": "steps",
+            "save_steps": 2,
+            "load_best_model_at_end": True,
+            "metric_for_best_model": "eval_loss",
+            "logging_steps": 1,
+            "activation_checkpointing": False,
+            "bf16": False,
+            "report_to": "none",
+            "seed": 0,
+        }
+        fields.update(overrides)
+        fields = {k: v for k, v in fields.items() if v is not None}
+        path = tmp_path / "recipe.yaml"
+        path.write_text(yaml.safe_dump(fields))
+        return path
+
+    return write

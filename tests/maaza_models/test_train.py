@@ -1,0 +1,221 @@
+"""The training script end to end on a tiny model: adapter, masking, resume, and errors for bad recipes."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+from peft import PeftModel
+from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
+from trl import ModelConfig, SFTConfig, SFTTrainer, TrlParser
+
+from maaza.training import ScriptArguments, build_trainer, train
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "maaza_models" / "train.py"
+RECIPES = ROOT / "maaza_models" / "recipes"
+
+
+def _script_main():
+    spec = importlib.util.spec_from_file_location("maaza_train_script", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.main
+
+
+def _parse(recipe_path: Path) -> tuple[ScriptArguments, SFTConfig, ModelConfig]:
+    return TrlParser((ScriptArguments, SFTConfig, ModelConfig)).parse_args_and_config(["--config", str(recipe_path)])
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, tiny_base, tiny_dataset) -> Path:
+    """Run the script as a user would (a subprocess) on a tiny recipe; return the adapter folder."""
+    tmp = tmp_path_factory.mktemp("trained")
+    recipe = {
+        "model_name_or_path": str(tiny_base),
+        "use_peft": True,
+        "lora_r": 4,
+        "lora_alpha": 8,
+        "lora_target_modules": ["q_proj", "v_proj"],
+        "dataset_name": str(tiny_dataset),
+        "adapter_dir": str(tmp / "adapter"),
+        "output_dir": str(tmp / "run"),
+        "max_length": 256,
+        "learning_rate": 1e-3,
+        "per_device_train_batch_size": 4,
+        "max_steps": 2,
+        "eval_strategy": "steps",
+        "eval_steps": 1,
+        "save_steps": 1,
+        "load_best_model_at_end": True,
+        "metric_for_best_model": "eval_loss",
+        "activation_checkpointing": False,
+        "bf16": False,
+        "report_to": "none",
+    }
+    (tmp / "recipe.yaml").write_text(yaml.safe_dump(recipe))
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--config", str(tmp / "recipe.yaml"), "--seed", "3"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Adapter saved in" in done.stdout
+    return tmp / "adapter"
+
+
+def test_script_trains_an_adapter_that_peft_loads(trained, tiny_base):
+    assert sorted(p.name for p in trained.iterdir()) == [
+        "adapter_config.json",
+        "adapter_model.safetensors",
+        "training_info.json",
+    ]
+    config = json.loads((trained / "adapter_config.json").read_text())
+    assert config["base_model_name_or_path"] == str(tiny_base)
+    assert config["r"] == 4 and sorted(config["target_modules"]) == ["q_proj", "v_proj"]
+
+    base = AutoModelForCausalLM.from_pretrained(tiny_base)
+    model = PeftModel.from_pretrained(base, trained)
+    lora_b = [p for name, p in model.named_parameters() if "lora_B" in name]
+    assert lora_b and any(p.abs().sum() > 0 for p in lora_b)  # trained: LoRA B starts at zero
+    tokenizer = AutoTokenizer.from_pretrained(tiny_base)
+    ids = tokenizer.apply_chat_template([{"role": "user", "content": "hi"}], add_generation_prompt=True)
+    out = model.generate(torch.tensor([ids["input_ids"]]), max_new_tokens=3, do_sample=False)
+    assert out.shape[1] == len(ids["input_ids"]) + 3 or out[0, -1] == tokenizer.eos_token_id
+
+
+def test_training_info_records_the_run(trained):
+    info = json.loads((trained / "training_info.json").read_text())
+    assert info["steps"] == 2
+    assert info["dataset"]["train"]["rows"] == 16 and info["dataset"]["eval"]["rows"] == 4
+    assert [e["step"] for e in info["eval_loss"]] == [1, 2]
+    assert info["best_eval_loss"] == min(e["eval_loss"] for e in info["eval_loss"])
+    assert info["best_checkpoint"] in {"checkpoint-1", "checkpoint-2"}
+    assert info["hyperparameters"]["seed"] == 3  # the command-line override reached the run
+    assert info["hyperparameters"]["lora_r"] == 4 and info["hyperparameters"]["completion_only_loss"] is True
+    assert info["train_seconds"] > 0 and info["hardware"]["cpu_cores"] >= 1
+
+
+def test_loss_is_on_the_completion_only(recipe, tiny_dataset):
+    trainer = build_trainer(*_parse(recipe()))
+    tokenizer = trainer.processing_class
+    rows = [json.loads(line) for line in (tiny_dataset / "data" / "train.jsonl").read_text().splitlines()]
+    for example, row in zip(trainer.train_dataset, rows, strict=True):
+        ids, labels = example["input_ids"], example["labels"]
+        start = next(i for i, label in enumerate(labels) if label != -100)
+        assert all(label == -100 for label in labels[:start])
+        assert labels[start:] == ids[start:]
+        assert tokenizer.decode(ids[:start]).endswith("<|im_start|>assistant\n")
+        assert tokenizer.decode(labels[start:]) == row["expected_output"] + "<|im_end|>\n"
+
+
+def test_the_answer_only_head_gives_trl_s_loss(recipe):
+    trainer = build_trainer(*_parse(recipe()))
+    batch = next(iter(trainer.get_train_dataloader()))
+    ours = trainer.compute_loss(trainer.model, dict(batch))
+    trl_loss = SFTTrainer.compute_loss(trainer, trainer.model, dict(batch))
+    assert ours.requires_grad
+    torch.testing.assert_close(ours, trl_loss, rtol=1e-5, atol=1e-5)
+
+
+class _Interrupt(TrainerCallback):
+    """Kill the run right after the checkpoint of step ``at`` is written, as a crash would."""
+
+    def __init__(self, at: int) -> None:
+        self.at = at
+
+    def on_save(self, args, state, control, **kwargs):
+        if state.global_step == self.at:
+            raise KeyboardInterrupt
+
+
+class _CountSteps(TrainerCallback):
+    def __init__(self) -> None:
+        self.steps = 0
+
+    def on_step_end(self, args, state, control, **kwargs):
+        self.steps += 1
+
+
+def test_a_killed_run_resumes_from_its_last_checkpoint(recipe):
+    path = recipe(max_steps=4, save_steps=2, eval_steps=2)
+    with pytest.raises(KeyboardInterrupt):
+        train(*_parse(path), callbacks=[_Interrupt(at=2)])
+    run = Path(yaml.safe_load(path.read_text())["output_dir"])
+    assert sorted(p.name for p in run.glob("checkpoint-*")) == ["checkpoint-2"]
+    seconds_before = json.loads((run / "checkpoint-2" / "trainer_state.json").read_text())["stateful_callbacks"][
+        "WallClock"
+    ]["args"]["seconds"]
+
+    counter = _CountSteps()
+    adapter_dir = train(*_parse(path), callbacks=[counter])
+    info = json.loads((adapter_dir / "training_info.json").read_text())
+    assert counter.steps == 2  # steps 3 and 4 only: resumed, not restarted
+    assert info["steps"] == 4 and info["resumed_from"] == "checkpoint-2"
+    assert info["train_seconds"] > seconds_before > 0
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"model_name_or_path": None}, "missing required field(s): model_name_or_path"),
+        ({"adapter_dir": None}, "missing required field(s): adapter_dir"),
+        ({"use_peft": False}, "use_peft must be true"),
+        ({"learning_rate": 0.0}, "learning_rate = 0.0 is impossible: it must be > 0"),
+        ({"lora_r": 0}, "lora_r = 0 is impossible: it must be > 0"),
+        ({"lora_dropout": 1.5}, "lora_dropout = 1.5 is impossible: it must be in [0, 1)"),
+        ({"max_length": 32}, "max_length = 32 is impossible: it must be >= 64"),
+        ({"completion_only_loss": False}, "completion_only_loss must not be false"),
+        ({"dataset_eval_split": "dev"}, "dataset_eval_split = 'dev': Unknown split \"dev\". Should be one of"),
+        (
+            {"model_name_or_path": "no-such-base"},
+            "unknown model 'no-such-base': tried a registered base (smollm2-135m",
+        ),
+    ],
+)
+def test_bad_recipes_fail_before_training_with_a_clear_message(recipe, overrides, message):
+    path = recipe(**overrides)
+    with pytest.raises(SystemExit) as exc:
+        _script_main()(["--config", str(path)])
+    assert message in str(exc.value)
+    assert not Path(yaml.safe_load(path.read_text())["output_dir"]).exists()
+
+
+def test_unknown_recipe_keys_are_refused(recipe):
+    with pytest.raises(SystemExit, match="bad recipe: Unknown arguments from config file: .*lora_rank"):
+        _script_main()(["--config", str(recipe(lora_rank=8))])
+
+
+@pytest.mark.parametrize("recipe_file", sorted(RECIPES.glob("*.yaml")), ids=lambda p: p.stem)
+def test_released_recipes_train_a_tiny_model(recipe_file, tmp_path, tiny_base, tiny_dataset):
+    script_args, training_args, model_args = _parse(recipe_file)
+    assert script_args.adapter_dir == f"maaza_models/{recipe_file.stem}"
+    assert training_args.load_best_model_at_end and training_args.metric_for_best_model == "eval_loss"
+    assert training_args.eval_strategy == "steps" and training_args.completion_only_loss
+
+    overrides = {
+        "model_name_or_path": str(tiny_base),
+        "dataset_name": str(tiny_dataset),
+        "dataset_eval_split": "validation",
+        "output_dir": str(tmp_path / "run"),
+        "adapter_dir": str(tmp_path / "adapter"),
+        "max_steps": "2",
+        "eval_steps": "1",
+        "save_steps": "1",
+        "per_device_train_batch_size": "4",
+    }
+    argv = ["--config", str(recipe_file), *(item for key, value in overrides.items() for item in (f"--{key}", value))]
+    _script_main()(argv)
+    info = json.loads((tmp_path / "adapter" / "training_info.json").read_text())
+    assert info["steps"] == 2 and info["hyperparameters"]["lora_r"] == model_args.lora_r

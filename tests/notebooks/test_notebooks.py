@@ -1,0 +1,97 @@
+"""The notebooks run top to bottom on small settings (a tiny local model, a few steps) and are committed bare."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = ROOT / "notebooks"
+TEMPLATE = (
+    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A local model folder: a 2-layer Llama, random weights, a byte-level BPE tokenizer trained on a few rows."""
+    folder = tmp_path_factory.mktemp("tiny-model")
+    rows = (ROOT / "edgejson_dataset/data/test.jsonl").read_text(encoding="utf-8").splitlines()[:40]
+    corpus = [text for row in map(json.loads, rows) for text in (row["text"], row["schema"], row["expected_output"])]
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    special = ["<|im_start|>", "<|im_end|>", "<|pad|>"]
+    alphabet = pre_tokenizers.ByteLevel.alphabet()
+    tokenizer.train_from_iterator(
+        corpus, trainers.BpeTrainer(vocab_size=600, special_tokens=special, initial_alphabet=alphabet)
+    )
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer, eos_token="<|im_end|>", pad_token="<|pad|>", chat_template=TEMPLATE
+    )
+    fast.save_pretrained(folder)
+    config = LlamaConfig(
+        vocab_size=len(fast),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        num_key_value_heads=1,
+        max_position_embeddings=4096,
+        eos_token_id=fast.eos_token_id,
+        pad_token_id=fast.pad_token_id,
+        tie_word_embeddings=True,
+    )
+    LlamaForCausalLM(config).save_pretrained(folder)
+    return folder
+
+
+def test_notebooks_are_committed_without_outputs() -> None:
+    names = sorted(path.name for path in NOTEBOOKS.glob("*.ipynb"))
+    assert names == ["finetune_new_schema.ipynb", "quickstart.ipynb"]
+    for name in names:
+        notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+        nbformat.validate(notebook)
+        for i, cell in enumerate(notebook.cells):
+            if cell.cell_type == "code":
+                assert cell.outputs == [] and cell.execution_count is None, f"{name}: cell {i} has outputs"
+
+
+# The quickstart ends on the leaderboard plot, drawn from the committed results files; strict, so the marker must go
+# once the first results file is committed.
+NO_RESULTS = all(path.parent.name == "reference" for path in ROOT.glob("results/*/*.json"))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(
+            "quickstart.ipynb",
+            marks=pytest.mark.xfail(NO_RESULTS, reason="no results files committed yet to plot", strict=True),
+        ),
+        "finetune_new_schema.ipynb",
+    ],
+)
+def test_notebook_runs_top_to_bottom(name: str, tiny_model: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("MAAZA_NOTEBOOK_MODEL", str(tiny_model))
+    monkeypatch.setenv("MAAZA_NOTEBOOK_ADAPTER", "")
+    monkeypatch.setenv("MAAZA_NOTEBOOK_MAX_STEPS", "2")
+    monkeypatch.setenv("MAAZA_NOTEBOOK_EDGEJSON_ROWS", "8")
+    monkeypatch.setenv("MAAZA_NOTEBOOK_OUTPUT", str(tmp_path / "out"))
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+    resources = {"metadata": {"path": str(NOTEBOOKS)}}  # run from notebooks/, as Jupyter does
+    NotebookClient(notebook, timeout=300, kernel_name="python3", resources=resources).execute()
+    outputs = [out for cell in notebook.cells if cell.cell_type == "code" for out in cell.outputs]
+    assert not [out for out in outputs if out.output_type == "error"]
+    if name == "quickstart.ipynb":  # the leaderboard plot was drawn
+        assert any(out.output_type == "display_data" and "image/png" in out.get("data", {}) for out in outputs)
+    else:  # the adapter was trained and saved
+        assert (tmp_path / "out/adapter/adapter_config.json").is_file()

@@ -1,0 +1,47 @@
+"""The README's results table comes from the result files: written by `python -m release.readme`, checked in CI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from release_helpers import results_file, write
+
+from release.readme import END, START, main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_table_is_written_between_the_markers_then_checks_clean(tmp_path: Path, capsys) -> None:
+    readme = write(tmp_path / "README.md", f"# Title\n\n{START}\nold table\n{END}\n\nMore text.\n")
+    write(tmp_path / "results/maaza-x/test.json", results_file("test", False, {"json_exact": 0.75, "leaf_f1": 0.97}))
+    write(tmp_path / "results/maaza-x/test-constrained.json", results_file("test", True, {"json_exact": 0.76}))
+    base = results_file("test", False, {"json_exact": 0.05, "leaf_f1": 0.3})
+    base = base.replace('"adapter": "adapter"', '"adapter": null')
+    write(tmp_path / "results/base-y/test.json", base)
+    write(tmp_path / "results/reference/edgejson-v3.json", '{"models": []}')
+    args = ["--readme", str(readme), "--results", str(tmp_path / "results")]
+
+    assert main([*args, "--check"]) == 1
+    assert "results table is out of date" in capsys.readouterr().err
+    assert main(args) == 0
+    text = readme.read_text()
+    assert text.startswith("# Title\n\n") and text.endswith(f"{END}\n\nMore text.\n") and "old table" not in text
+    rows = [line for line in text.splitlines() if line.startswith("| maaza-x") or line.startswith("| base-y")]
+    assert rows == [
+        "| maaza-x | 135M | LoRA fine-tuned | 75.0% | 0.970 | 76.0% | – | – | 42.0 | 16 |",
+        "| base-y | 135M | zero-shot | 5.0% | 0.300 | – | – | – | 42.0 | 16 |",
+    ]
+    assert main([*args, "--check"]) == 0
+
+
+def test_readme_without_markers_is_an_error(tmp_path: Path, capsys) -> None:
+    readme = write(tmp_path / "README.md", "# Title\n")
+    assert main(["--readme", str(readme), "--results", str(tmp_path), "--check"]) == 1
+    assert "no <!-- results:start --> ... <!-- results:end --> block" in capsys.readouterr().err
+
+
+def test_the_committed_readme_table_is_current() -> None:
+    if START not in (ROOT / "README.md").read_text(encoding="utf-8"):
+        pytest.skip("README.md has no results block yet")
+    assert main(["--readme", str(ROOT / "README.md"), "--results", str(ROOT / "results"), "--check"]) == 0

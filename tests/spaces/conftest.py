@@ -1,0 +1,127 @@
+"""The Space launched as a user launches it (``python spaces/edgejson/app.py``), offering a tiny local model.
+
+The tiny model is a 1-layer Llama with a byte-level tokenizer, trained in a few seconds to answer one contact_info
+example exactly, so an extraction through the Space gives a real, checkable answer quickly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import torch
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+from edgejson import build_messages, format_answer
+from edgejson.schemas import load_schema
+
+REPO = Path(__file__).resolve().parents[2]
+APP = REPO / "spaces" / "edgejson" / "app.py"
+CHAT_TEMPLATE = (
+    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+TEXT = "Contact card. Name: Ada Lovelace. Email: ada@example.com. Phone: +44 20 7946 0000."
+ANSWER = {"name": "Ada Lovelace", "email": "ada@example.com", "phone": "+44 20 7946 0000"}
+
+
+@pytest.fixture(scope="session")
+def taught() -> dict:
+    """The example the tiny model was taught: schema id, schema, text and the expected answer."""
+    schema = load_schema("contact_info")
+    answer = {key: value for key, value in ANSWER.items() if key in schema["properties"]}
+    return {"schema_id": "contact_info", "schema": schema, "text": TEXT, "answer": answer}
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory, taught) -> Path:
+    """A local model folder (a 1-layer Llama) whose greedy answer to the taught example is its expected JSON."""
+    folder = tmp_path_factory.mktemp("tiny-model")
+    messages = build_messages(taught["schema"], taught["text"])
+    completion = format_answer(taught["answer"]) + "<|im_end|>"
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=1000, special_tokens=["<|im_start|>", "<|im_end|>", "<|pad|>"],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+    )  # fmt: skip
+    tokenizer.train_from_iterator([m["content"] for m in messages] + [completion], trainer)
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer, eos_token="<|im_end|>", pad_token="<|pad|>", chat_template=CHAT_TEMPLATE
+    )
+    config = LlamaConfig(
+        vocab_size=len(fast), hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=4,
+        num_key_value_heads=4, max_position_embeddings=2048, eos_token_id=fast.eos_token_id,
+        pad_token_id=fast.pad_token_id, bos_token_id=None,
+    )  # fmt: skip
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(config)
+    prompt = fast.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+    prompt_ids = fast(prompt, add_special_tokens=False)["input_ids"]
+    answer_ids = fast(completion, add_special_tokens=False)["input_ids"]
+    ids = torch.tensor([prompt_ids + answer_ids])
+    labels = ids.clone()
+    labels[0, : len(prompt_ids)] = -100
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    for _ in range(300):  # about 40 steps, seconds: until the answer is the clear greedy choice
+        loss = model(input_ids=ids, labels=labels).loss
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        if loss.item() < 0.05:
+            break
+    model.generation_config.pad_token_id = fast.pad_token_id
+    model.generation_config.eos_token_id = fast.eos_token_id
+    model.save_pretrained(folder)
+    fast.save_pretrained(folder)
+    return folder
+
+
+@contextlib.contextmanager
+def running(app: Path, args: list[str], log_path: Path, maaza_cache: Path) -> Iterator[str]:
+    """Run ``python app.py ARGS`` as ``make demo`` does, with no base weights cached; yield its local URL."""
+    env = {
+        **os.environ,
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "HF_HUB_OFFLINE": "1",
+        "HF_DATASETS_OFFLINE": "1",
+        "TRANSFORMERS_OFFLINE": "1",
+        "MAAZA_CACHE": str(maaza_cache),
+    }
+    env.pop("GRADIO_SERVER_PORT", None)  # Gradio picks a free port and prints it
+    with log_path.open("w") as log:
+        process = subprocess.Popen([sys.executable, str(app), *args], stdout=log, stderr=subprocess.STDOUT, env=env)
+        try:
+            deadline = time.monotonic() + 180
+            while not (found := re.search(r"Running on local URL:\s+(\S+)", log_path.read_text())):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"the Space did not start:\n{log_path.read_text()[-3000:]}")
+                time.sleep(0.5)
+            yield found.group(1)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def launch():
+    """``launch(app, args, log_path, maaza_cache)``: a context manager running a Space, yielding its URL."""
+    return running
+
+
+@pytest.fixture(scope="session")
+def space(tiny_model, tmp_path_factory):
+    """The Space as ``make demo`` runs it from this clone, also offering the tiny model; no base weights cached."""
+    folder = tmp_path_factory.mktemp("space")
+    log = folder / "console.log"
+    with running(APP, ["--model", str(tiny_model)], log, folder / "maaza-cache") as url:
+        yield {"url": url, "log": log, "model": str(tiny_model)}

@@ -1,0 +1,109 @@
+"""The Space as published: its folder staged with the packages beside app.py, a results file that ``edgejson-eval``
+wrote for the tiny model, and an adapter whose base is not at hand; read through the Space's API."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from gradio_client import Client
+from gradio_client.exceptions import AppError
+
+REPO = Path(__file__).resolve().parents[2]
+APP = REPO / "spaces" / "edgejson" / "app.py"
+
+
+@pytest.fixture(scope="module")
+def published(tiny_model, taught, launch, tmp_path_factory):
+    """A staged Space repo (as ``make push`` stages it) with one results file, running; its URL and that file."""
+    root = tmp_path_factory.mktemp("published")
+    for path in APP.parent.iterdir():
+        if path.suffix in (".py", ".md", ".txt"):
+            shutil.copy(path, root / path.name)
+    for package in ("edgejson", "maaza"):
+        shutil.copytree(REPO / package, root / package, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(REPO / "edgejson_dataset" / "schemas", root / "edgejson_dataset" / "schemas")
+    (root / "edgejson_dataset" / "data").mkdir()
+    for split in ("test", "test_unseen"):
+        shutil.copy(REPO / "edgejson_dataset" / "data" / f"{split}.jsonl", root / "edgejson_dataset" / "data")
+    shutil.copytree(REPO / "results" / "reference", root / "results" / "reference")
+    orphan = root / "maaza_models" / "orphan-adapter"
+    orphan.mkdir(parents=True)
+    (orphan / "adapter_config.json").write_text(json.dumps({"base_model_name_or_path": "nobody/no-such-base"}))
+    (orphan / "adapter_model.safetensors").write_bytes(b"")
+    rows = [
+        {"text": taught["text"], "schema_id": "contact_info", "expected_output": json.dumps(taught["answer"])},
+        {"text": "Name: Grace Hopper. Email: grace@navy.mil.", "schema_id": "contact_info",
+         "expected_output": json.dumps({"name": "Grace Hopper", "email": "grace@navy.mil"})},
+    ]  # fmt: skip
+    data = root.parent / "test.jsonl"
+    data.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    done = subprocess.run(
+        [sys.executable, "-m", "maaza.harness", "--model", str(tiny_model), "--data", str(data),
+         "--results-dir", str(root / "results")],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    (results_file,) = (root / "results").glob(f"{tiny_model.name}/*.json")
+    with launch(root / "app.py", [], root.parent / "console.log", root.parent / "maaza-cache") as url:
+        yield {"url": url, "results": json.loads(results_file.read_text())}
+
+
+@pytest.fixture(scope="module")
+def board(published):
+    client = Client(published["url"], verbose=False)
+
+    def query(**filters):  # split, query, types, decodings, limit; the Space's defaults for the others
+        table, _plot = client.predict(**filters, api_name="/leaderboard")
+        return [dict(zip(table["headers"], row, strict=True)) for row in table["data"]]
+
+    return query
+
+
+def test_the_row_shows_the_results_file(board, published, tiny_model):
+    results = published["results"]
+    (row,) = board()
+    assert row["Model"] == tiny_model.name
+    assert row["Type"] == "zero-shot" and row["Decoding"] == "free"
+    assert row["JSONExact %"] == round(100 * results["scores"]["json_exact"], 1)
+    assert row["Leaf F1"] == round(results["scores"]["leaf_f1"], 3)
+    assert row["Simple %"] == round(100 * results["by_complexity"]["simple"]["json_exact"], 1)
+    assert row["N"] == 2
+    assert row["Params (M)"] == round(results["model"]["parameters"] / 1e6, 1)
+    assert row["Tok/s"] == round(results["performance"]["tokens_per_s"], 1)
+
+
+@pytest.mark.parametrize(
+    ("filters", "count"),
+    [
+        ({"query": "TINY-model"}, 1),
+        ({"query": "maaza"}, 0),
+        ({"types": ["fine-tuned adapter"]}, 0),
+        ({"types": ["zero-shot"], "decodings": ["free"]}, 1),
+        ({"decodings": ["constrained"]}, 0),
+        ({"limit": 0}, 0),
+        ({"split": "test_unseen"}, 0),
+    ],
+)
+def test_search_and_filters(board, filters, count):
+    assert len(board(**filters)) == count
+
+
+def test_examples_come_from_the_staged_test_split(published):
+    client = Client(published["url"], verbose=False)
+    _, examples = client.predict("invoice", api_name="/schema")
+    assert examples["choices"]
+
+
+def test_an_adapter_without_its_base_is_listed_as_unavailable_with_the_reason(published, taught):
+    client = Client(published["url"], verbose=False)
+    model = client.view_api(print_info=False, return_format="dict")["named_endpoints"]["/extract"]["parameters"][2]
+    assert "orphan-adapter" in model["type"]["enum"]
+    with pytest.raises(
+        AppError, match="Model 'orphan-adapter' is unavailable here: its base 'nobody/no-such-base' is "
+    ):
+        client.predict(json.dumps(taught["schema"]), taught["text"], "orphan-adapter", False, api_name="/extract")
