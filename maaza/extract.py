@@ -7,7 +7,6 @@ Usage: ``Extractor.load().extract("contact_info", "Reach Ana Diaz at ana@diaz.de
 from __future__ import annotations
 
 import json
-import math
 import os
 import time
 import warnings
@@ -41,6 +40,7 @@ RELEASED_ADAPTER = Path(__file__).resolve().parent.parent / "maaza_models" / "ma
 # are at most 2.6 times their template's length (SmolLM2 tokenizer) and indented ones up to 1.9 times longer again.
 TOKENS_PER_TEMPLATE_TOKEN = 5
 MIN_BUDGET = 64
+ANSWER_MARGIN = 32  # tokens allowed beyond an answer of known size
 
 
 def check_text(text: str) -> str:
@@ -238,6 +238,6 @@ class Extractor:
 
 
 def budget_for_answer(tokenizer: PreTrainedTokenizerBase, answer: Any) -> int:
-    """A max_new_tokens for a known answer: its size pretty-printed (models often indent) plus a margin."""
+    """A max_new_tokens for a known answer: its tokens indented (its longest usual form) plus room for a fence."""
     pretty = json.dumps(answer, ensure_ascii=False, indent=2)
-    return math.ceil(len(tokenizer(pretty, add_special_tokens=False)["input_ids"]) * 1.25) + 16
+    return len(tokenizer(pretty, add_special_tokens=False)["input_ids"]) + ANSWER_MARGIN

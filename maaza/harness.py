@@ -28,7 +28,7 @@ from datasets import load_dataset
 from edgejson.schemas import BANDS, SchemaError, complexity_of, load_schema, parse_schema
 from maaza.adapters import adapter_hash
 from maaza.bases import BASES
-from maaza.extract import Extractor, budget_for_answer
+from maaza.extract import ANSWER_MARGIN, Extractor, budget_for_answer
 
 REPO = Path(__file__).resolve().parent.parent
 DATASET_DIR = REPO / "edgejson_dataset"
@@ -212,7 +212,7 @@ def evaluate_model(
             "constrained": constrained,
             "engine": f"xgrammar {version('xgrammar')}" if constrained else None,
             "batch_size": batch_size,
-            "max_new_tokens": "per example: 1.25 x the tokens of its expected answer indented, + 16",
+            "max_new_tokens": f"per example: the tokens of its expected answer indented, + {ANSWER_MARGIN}",
             "stop": "end of the first top-level JSON object, EOS, or the budget",
             "prompt": "edgejson.build_messages through the tokenizer's chat template",
         },
