@@ -7,7 +7,7 @@ export HF_DATASETS_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: setup data demo preview test lint bench base train eval push readme
+.PHONY: setup data demo preview test lint bench base train eval card baselines push readme
 
 setup: $(STAMP)
 
@@ -49,6 +49,18 @@ eval: base
 	  $(PY) -m maaza.harness --model $(BASE) --adapter $(ADAPTER) --split $$split || exit 1; \
 	  $(PY) -m maaza.harness --model $(BASE) --adapter $(ADAPTER) --split $$split --constrained || exit 1; \
 	done
+	$(MAKE) --no-print-directory card readme
+
+# Zero-shot baselines of every registered base on test and test_unseen (LIMIT=N: the first N examples of each).
+BASES ?= smollm2-135m-instruct gemma-3-270m qwen2.5-coder-0.5b-instruct
+baselines: setup
+	for base in $(BASES); do for split in test test_unseen; do \
+	  $(PY) -m maaza.harness --model $$base --split $$split $(if $(LIMIT),--limit $(LIMIT)) || exit 1; \
+	done; done
+
+# The adapter's model card, generated from its training_info.json and its results files.
+card: setup
+	$(PY) -m maaza.card $(ADAPTER)
 
 # Publish every part to the Hub (DRY_RUN=1 prints the plan; a real push needs HF_TOKEN).
 push: setup

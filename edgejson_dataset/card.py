@@ -12,6 +12,7 @@ from typing import Any
 
 from huggingface_hub import DatasetCard, DatasetCardData
 
+import edgejson
 from edgejson.schemas import BANDS, complexity_of, schema_ids
 from edgejson_dataset.surface import STYLES, forms
 from edgejson_dataset.values import LOCALES
@@ -127,6 +128,7 @@ EdgeJSON is a benchmark and training set for **extracting JSON from text against
 Each row pairs a short text (a record, a report, an email, a log line or a table) with a JSON Schema and the one
 JSON object that the text states. It continues EdgeJSON v3 with {n_schemas} schemas in three complexity bands, five
 surface styles, a split of schemas no model trains on, and validation of every answer against its schema.
+This is version {version}, part of the EdgeJSON + Maaza release {version} (see its CHANGELOG).
 
 ## Use
 
@@ -283,6 +285,7 @@ def make_card(rows: dict[str, list[dict[str, Any]]], seed: int) -> str:
     held = schema_ids(held_out=True)
     test_counts = Counter(r["schema_id"] for r in rows.get("test", []))
     body = BODY.format(
+        version=edgejson.__version__,
         n_schemas=len(schema_ids()),
         n_seen=len(schema_ids(held_out=False)),
         n_held=len(held),

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -32,47 +29,6 @@ def _script_main():
 
 def _parse(recipe_path: Path) -> tuple[ScriptArguments, SFTConfig, ModelConfig]:
     return TrlParser((ScriptArguments, SFTConfig, ModelConfig)).parse_args_and_config(["--config", str(recipe_path)])
-
-
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory, tiny_base, tiny_dataset) -> Path:
-    """Run the script as a user would (a subprocess) on a tiny recipe; return the adapter folder."""
-    tmp = tmp_path_factory.mktemp("trained")
-    recipe = {
-        "model_name_or_path": str(tiny_base),
-        "use_peft": True,
-        "lora_r": 4,
-        "lora_alpha": 8,
-        "lora_target_modules": ["q_proj", "v_proj"],
-        "dataset_name": str(tiny_dataset),
-        "adapter_dir": str(tmp / "adapter"),
-        "output_dir": str(tmp / "run"),
-        "max_length": 256,
-        "learning_rate": 1e-3,
-        "per_device_train_batch_size": 4,
-        "max_steps": 2,
-        "eval_strategy": "steps",
-        "eval_steps": 1,
-        "save_steps": 1,
-        "load_best_model_at_end": True,
-        "metric_for_best_model": "eval_loss",
-        "activation_checkpointing": False,
-        "bf16": False,
-        "report_to": "none",
-    }
-    (tmp / "recipe.yaml").write_text(yaml.safe_dump(recipe))
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--config", str(tmp / "recipe.yaml"), "--seed", "3"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert "Adapter saved in" in done.stdout
-    return tmp / "adapter"
 
 
 def test_script_trains_an_adapter_that_peft_loads(trained, tiny_base):
