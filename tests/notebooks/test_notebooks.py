@@ -64,20 +64,9 @@ def test_notebooks_are_committed_without_outputs() -> None:
                 assert cell.outputs == [] and cell.execution_count is None, f"{name}: cell {i} has outputs"
 
 
-# The quickstart ends on the leaderboard plot, drawn from the committed results files; strict, so the marker must go
-# once the first results file is committed.
-NO_RESULTS = all(path.parent.name == "reference" for path in ROOT.glob("results/*/*.json"))
-
-
 @pytest.mark.parametrize(
     "name",
-    [
-        pytest.param(
-            "quickstart.ipynb",
-            marks=pytest.mark.xfail(NO_RESULTS, reason="no results files committed yet to plot", strict=True),
-        ),
-        "finetune_new_schema.ipynb",
-    ],
+    ["quickstart.ipynb", "finetune_new_schema.ipynb"],
 )
 def test_notebook_runs_top_to_bottom(name: str, tiny_model: Path, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("MAAZA_NOTEBOOK_MODEL", str(tiny_model))

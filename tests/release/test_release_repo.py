@@ -8,18 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from release import load_release, stage_and_validate
 
 ROOT = Path(__file__).resolve().parents[2]
-# Until the first Maaza adapter is trained and scored (issue 5) the release is refused; strict, so this marker must go
-# the day the adapter lands.
-WAITS_FOR_ADAPTER = pytest.mark.xfail(
-    not (ROOT / "maaza_models" / "maaza-mlm-135m-json" / "adapter_config.json").exists(),
-    reason="the released adapter maaza_models/maaza-mlm-135m-json is not trained yet",
-    strict=True,
-)
 BUILD_SPACE = """
 import edgejson, maaza
 from catalog import Catalog
@@ -30,13 +21,11 @@ print(type(demo).__name__)
 """
 
 
-@WAITS_FOR_ADAPTER
 def test_the_committed_release_validates() -> None:
     staged = stage_and_validate(load_release(ROOT / "release.yaml"))
     assert {repo.repo_type for repo in staged} == {"dataset", "model", "space"}
 
 
-@WAITS_FOR_ADAPTER
 def test_the_staged_demo_space_builds_from_its_own_folder(tmp_path: Path) -> None:
     space = load_release(ROOT / "release.yaml", only=["edgejson-leaderboard"]).repos[0]
     for path_in_repo, local in space.stage().items():
