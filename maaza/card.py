@@ -67,6 +67,7 @@ def eval_results(runs: dict[tuple[str, bool], dict[str, Any]], slug: str) -> lis
                     task_name=f"JSON extraction ({decoding})",
                     dataset_type=DATASET_ID,
                     dataset_name="EdgeJSON",
+                    dataset_config=decoding,  # model-index groups results by dataset config: one group per run
                     dataset_split=split,
                     metric_type=key,
                     metric_name=name,
