@@ -235,7 +235,8 @@ def evaluate_model(
         "provenance": {
             "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "git_commit": _git("rev-parse", "HEAD"),
-            "git_dirty": bool(_git("status", "--porcelain")),
+            # Changes to the code or data, not the results files that runs like this one write.
+            "git_dirty": bool(_git("status", "--porcelain", "--", ".", ":(exclude)results")),
             "command": " ".join(["edgejson-eval", *sys.argv[1:]]),
             "libraries": {name: version(name) for name in LIBRARIES},
             "machine": _machine(),
