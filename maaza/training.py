@@ -22,7 +22,7 @@ from datasets import Dataset, load_dataset
 from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
 from transformers.trainer_callback import ExportableState
 from transformers.trainer_utils import get_last_checkpoint
-from trl import ModelConfig, SFTConfig, SFTTrainer, get_peft_config
+from trl import ModelConfig, SFTConfig, SFTTrainer, TrlParser, get_peft_config
 
 from edgejson import build_prompt
 from maaza.bases import BASES, BaseModelError, resolve_base
@@ -44,6 +44,14 @@ class ScriptArguments:
     )
     dataset_train_split: str = field(default="train", metadata={"help": "Split to train on."})
     dataset_eval_split: str = field(default="validation", metadata={"help": "Split for the validation loss."})
+
+
+def recipe_parser() -> TrlParser:
+    """The parser of a recipe's three parts; without an accelerator ``use_cpu`` defaults to true, so that a recipe's
+    ``bf16: true`` (autocast) runs on a CPU as it does on a GPU."""
+    parser = TrlParser((ScriptArguments, SFTConfig, ModelConfig))
+    parser.set_defaults(use_cpu=not torch.accelerator.is_available())
+    return parser
 
 
 class RecipeError(ValueError):

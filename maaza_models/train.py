@@ -9,16 +9,11 @@ A killed run resumes from the last checkpoint in the recipe's output_dir when st
 
 from __future__ import annotations
 
-import torch
-from trl import ModelConfig, SFTConfig, TrlParser
-
-from maaza.training import RecipeError, ScriptArguments, train
+from maaza.training import RecipeError, recipe_parser, train
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = TrlParser((ScriptArguments, SFTConfig, ModelConfig))
-    # Without an accelerator the run is a CPU run, so that a recipe's bf16 autocast works there too.
-    parser.set_defaults(use_cpu=not torch.accelerator.is_available())
+    parser = recipe_parser()
     try:  # TrlParser and SFTConfig raise ValueError for unknown keys and inconsistent settings
         script_args, training_args, model_args = parser.parse_args_and_config(argv)
     except ValueError as err:

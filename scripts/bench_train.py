@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 from datasets import load_dataset
 from transformers import AutoTokenizer, TrainerCallback
-from trl import ModelConfig, SFTConfig, SFTTrainer, TrlParser
+from trl import ModelConfig, SFTConfig, SFTTrainer
 
 from maaza.training import (
     CompletionHeadSFTTrainer,
@@ -34,6 +34,7 @@ from maaza.training import (
     build_trainer,
     hardware,
     locate_base,
+    recipe_parser,
     to_prompt_completion,
 )
 
@@ -42,8 +43,10 @@ RECIPE = ROOT / "maaza_models" / "recipes" / "maaza-mlm-135m-json.yaml"
 ATTENTION = ["q_proj", "k_proj", "v_proj", "o_proj"]
 ALL_LINEAR = [*ATTENTION, "gate_proj", "up_proj", "down_proj"]
 
-# The reference: fp32, attention-only LoRA, random batch order (padded to their longest row), the answer-only head.
+# The reference: fp32, attention-only LoRA without dropout, random batch order (padded to their longest row), the
+# answer-only head.
 REFERENCE = {
+    "lora_dropout": 0.0,
     "bf16": False,
     "dtype": "float32",
     "activation_checkpointing": False,
@@ -55,7 +58,8 @@ REFERENCE = {
 SETTINGS: dict[str, dict] = {
     "reference: fp32, attention LoRA, random order": {},
     "TRL's own LM head (every position on CPU)": {"trl_head": True},
-    "bf16 autocast": {"bf16": True, "use_cpu": True},
+    "bf16 autocast": {"bf16": True},
+    "LoRA dropout 0.05": {"lora_dropout": 0.05},
     "bf16 weights, fp32 LoRA": {"dtype": "bfloat16"},
     "activation checkpointing": {"activation_checkpointing": True},
     "group_by_length": {"train_sampling_strategy": "group_by_length"},
@@ -79,7 +83,7 @@ def _parse(recipe: Path, fields: dict | None = None) -> tuple[ScriptArguments, S
     argv = ["--config", str(recipe)]
     for key, value in (fields or {}).items():
         argv += [f"--{key}", *map(str, value)] if isinstance(value, list) else [f"--{key}", str(value)]
-    return TrlParser((ScriptArguments, SFTConfig, ModelConfig)).parse_args_and_config(argv)
+    return recipe_parser().parse_args_and_config(argv)
 
 
 def measure(recipe: Path, overrides: dict, data_dir: Path) -> dict:

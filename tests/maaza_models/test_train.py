@@ -11,9 +11,9 @@ import torch
 import yaml
 from peft import PeftModel
 from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
-from trl import ModelConfig, SFTConfig, SFTTrainer, TrlParser
+from trl import ModelConfig, SFTConfig, SFTTrainer
 
-from maaza.training import ScriptArguments, build_trainer, train
+from maaza.training import ScriptArguments, build_trainer, recipe_parser, train
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "maaza_models" / "train.py"
@@ -28,7 +28,7 @@ def _script_main():
 
 
 def _parse(recipe_path: Path) -> tuple[ScriptArguments, SFTConfig, ModelConfig]:
-    return TrlParser((ScriptArguments, SFTConfig, ModelConfig)).parse_args_and_config(["--config", str(recipe_path)])
+    return recipe_parser().parse_args_and_config(["--config", str(recipe_path)])
 
 
 def test_script_trains_an_adapter_that_peft_loads(trained, tiny_base):
