@@ -7,7 +7,8 @@ peak RSS is its own):
 - harness --constrained (xgrammar);
 and, for the choice of engine, schema compile time over every EdgeJSON schema and per-token mask time while decoding.
 
-Usage: ``python scripts/bench_inference.py [--model smollm2-135m-instruct] [--examples 50] [--batch-size 8]``
+Usage: ``python scripts/bench_inference.py [--model smollm2-135m-instruct] [--adapter DIR] [--examples 50]
+[--batch-size 8]``
 """
 
 from __future__ import annotations
@@ -60,12 +61,12 @@ def _score(raw: list[str], examples: list[dict[str, Any]]) -> dict[str, Any]:
     return {**{k: result[k] for k in SCORES}, "parsed": [d["parsed"] for d in result["details"]]}
 
 
-def run_procedure(model: str, procedure: str, count: int, batch_size: int) -> dict[str, Any]:
+def run_procedure(model: str, adapter: str | None, procedure: str, count: int, batch_size: int) -> dict[str, Any]:
     """One procedure on the first ``count`` test examples, in this (child) process."""
     from maaza.extract import Extractor, budget_for_answer
 
     examples = _examples(count)
-    extractor = Extractor.load(model, constrained=procedure == "harness-constrained")
+    extractor = Extractor.load(model, adapter=adapter, constrained=procedure == "harness-constrained")
     requests = [(ex["schema"], ex["text"]) for ex in examples]
     started = time.perf_counter()
     if procedure == "original":
@@ -213,16 +214,20 @@ def _in_child(function, *args):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default="smollm2-135m-instruct")
+    parser.add_argument("--adapter", help="a LoRA adapter folder on the model (default: the model alone)")
     parser.add_argument("--examples", type=int, default=50, help="first N test examples (default 50)")
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--engine-examples", type=int, default=5, help="examples decoded per engine (default 5)")
     args = parser.parse_args()
-    print(f"{args.model}, first {args.examples} EdgeJSON test examples, batch size {args.batch_size}")
+    model = args.model + (f" + {args.adapter}" if args.adapter else "")
+    print(f"{model}, first {args.examples} EdgeJSON test examples, batch size {args.batch_size}")
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}")
 
     results = {}
     for procedure in ("original", "harness", "harness-constrained"):
-        results[procedure] = result = _in_child(run_procedure, args.model, procedure, args.examples, args.batch_size)
+        results[procedure] = result = _in_child(
+            run_procedure, args.model, args.adapter, procedure, args.examples, args.batch_size
+        )
         print(
             f"{procedure:<20} {result['wall_s']:8.1f} s  {result['tokens']:6d} tokens  "
             f"{result['tokens_per_s']:6.1f} tokens/s  latency p50 {result['latency_p50_s']:6.2f} s "

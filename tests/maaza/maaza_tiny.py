@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import os
+from pathlib import Path
 
-for _name in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
-    os.environ.setdefault(_name, "1")
+import torch
+from peft import LoraConfig, get_peft_model
+from tiny_models import CHATML, random_llama
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+from transformers import LlamaForCausalLM, PreTrainedTokenizerFast
 
-from pathlib import Path  # noqa: E402
-
-import torch  # noqa: E402
-from peft import LoraConfig, get_peft_model  # noqa: E402
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers  # noqa: E402
-from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast  # noqa: E402
-
-CHATML = (
-    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n{% endfor %}"
-    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
-)
 # Every value is an enum or a boolean: a grammar-constrained answer is short and always ends.
 CLOSED_SCHEMA = {
     "type": "object",
@@ -46,21 +38,14 @@ def save_tiny_model(folder: Path, hidden: int = 32, context: int = 4096, chat_te
     fast.add_special_tokens({"additional_special_tokens": ["<|im_start|>", "<|im_end|>"]})
     fast.chat_template = chat_template
     fast.save_pretrained(folder)
-    torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=len(fast),
-        hidden_size=hidden,
-        intermediate_size=2 * hidden,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=2,
+    model = random_llama(
+        fast,
+        hidden=hidden,
         max_position_embeddings=context,
         initializer_range=0.5,  # spread logits: greedy choices are not near-ties
-        eos_token_id=fast.eos_token_id,
         bos_token_id=fast.bos_token_id,
-        tie_word_embeddings=True,
     )
-    LlamaForCausalLM(config).save_pretrained(folder)
+    model.save_pretrained(folder)
     return folder
 
 

@@ -17,18 +17,13 @@ from pathlib import Path
 
 import pytest
 import torch
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+from tiny_models import chatml_tokenizer, random_llama
 
 from edgejson import build_messages, format_answer
 from edgejson.schemas import load_schema
 
 REPO = Path(__file__).resolve().parents[2]
 APP = REPO / "spaces" / "edgejson" / "app.py"
-CHAT_TEMPLATE = (
-    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n{{ message['content'] }}<|im_end|>\n{% endfor %}"
-    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
-)
 TEXT = "Contact card. Name: Ada Lovelace. Email: ada@example.com. Phone: +44 20 7946 0000."
 ANSWER = {"name": "Ada Lovelace", "email": "ada@example.com", "phone": "+44 20 7946 0000"}
 
@@ -47,24 +42,10 @@ def tiny_model(tmp_path_factory, taught) -> Path:
     folder = tmp_path_factory.mktemp("tiny-model")
     messages = build_messages(taught["schema"], taught["text"])
     completion = format_answer(taught["answer"]) + "<|im_end|>"
-    tokenizer = Tokenizer(models.BPE())
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tokenizer.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=1000, special_tokens=["<|im_start|>", "<|im_end|>", "<|pad|>"],
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-    )  # fmt: skip
-    tokenizer.train_from_iterator([m["content"] for m in messages] + [completion], trainer)
-    fast = PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer, eos_token="<|im_end|>", pad_token="<|pad|>", chat_template=CHAT_TEMPLATE
+    fast = chatml_tokenizer([m["content"] for m in messages] + [completion], vocab_size=1000)
+    model = random_llama(
+        fast, num_hidden_layers=1, num_key_value_heads=4, max_position_embeddings=2048, tie_word_embeddings=False
     )
-    config = LlamaConfig(
-        vocab_size=len(fast), hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=4,
-        num_key_value_heads=4, max_position_embeddings=2048, eos_token_id=fast.eos_token_id,
-        pad_token_id=fast.pad_token_id, bos_token_id=None,
-    )  # fmt: skip
-    torch.manual_seed(0)
-    model = LlamaForCausalLM(config)
     prompt = fast.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
     prompt_ids = fast(prompt, add_special_tokens=False)["input_ids"]
     answer_ids = fast(completion, add_special_tokens=False)["input_ids"]
@@ -79,8 +60,6 @@ def tiny_model(tmp_path_factory, taught) -> Path:
         optimizer.zero_grad()
         if loss.item() < 0.05:
             break
-    model.generation_config.pad_token_id = fast.pad_token_id
-    model.generation_config.eos_token_id = fast.eos_token_id
     model.save_pretrained(folder)
     fast.save_pretrained(folder)
     return folder
