@@ -43,7 +43,6 @@ def test_notebook_runs_top_to_bottom(name: str, tiny_model: Path, tmp_path: Path
     monkeypatch.setenv("MAAZA_NOTEBOOK_MAX_STEPS", "2")
     monkeypatch.setenv("MAAZA_NOTEBOOK_EDGEJSON_ROWS", "8")
     monkeypatch.setenv("MAAZA_NOTEBOOK_OUTPUT", str(tmp_path / "out"))
-    monkeypatch.setenv("MPLBACKEND", "Agg")
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
     resources = {"metadata": {"path": str(NOTEBOOKS)}}  # run from notebooks/, as Jupyter does
     NotebookClient(notebook, timeout=300, kernel_name="python3", resources=resources).execute()
