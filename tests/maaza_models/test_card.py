@@ -73,6 +73,10 @@ def test_the_card_reports_the_results_files(scored):
         f"| test | constrained | 2 | {100 * files['test-constrained.json']['scores']['json_exact']:.1f}%" in card.text
     )
     assert "## Limitations" in card.text
+    failures = files["test.json"]["scores"]["failures"]
+    worst = max(failures, key=failures.get)
+    assert "failures on `test.json`: " in card.text
+    assert (f"({failures[worst]} examples)" if failures[worst] else "`test.json`: none") in card.text
 
 
 def test_results_of_another_adapter_are_refused(scored, tmp_path):
