@@ -19,7 +19,9 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A local model folder: a 2-layer Llama, random weights, a byte-level BPE tokenizer trained on a few rows."""
     rows = (ROOT / "edgejson_dataset/data/test.jsonl").read_text(encoding="utf-8").splitlines()[:40]
     corpus = [text for row in map(json.loads, rows) for text in (row["text"], row["schema"], row["expected_output"])]
-    return save_tiny_model(tmp_path_factory.mktemp("tiny-model"), corpus, vocab_size=600, num_attention_heads=2, num_key_value_heads=1)
+    return save_tiny_model(
+        tmp_path_factory.mktemp("tiny-model"), corpus, vocab_size=600, num_attention_heads=2, num_key_value_heads=1
+    )
 
 
 def test_notebooks_are_committed_without_outputs() -> None:
