@@ -142,7 +142,7 @@ def filter_leaderboard(
 
 
 def accuracy_plot(rows: pd.DataFrame) -> Figure:
-    """JSONExact against parameters (log scale), one marker per row, labelled with the model name."""
+    """JSONExact against parameters (log scale), one marker per row, each model named once."""
     fig, ax = plt.subplots(figsize=(9, 3.8), dpi=110, layout="constrained")
     markers = {"fine-tuned adapter": "o", "zero-shot": "s"}
     colours = {"free": "#2563eb", "constrained": "#f97316"}
@@ -156,14 +156,16 @@ def accuracy_plot(rows: pd.DataFrame) -> Figure:
             label=f"{kind}, {decoding} decoding",
             zorder=3,
         )
-        for _, row in group.iterrows():
-            ax.annotate(
-                row["Model"],
-                (row["Params (M)"], row["JSONExact %"]),
-                xytext=(6, 4),
-                fontsize=8,
-                textcoords="offset points",
-            )
+    best = rows.sort_values("JSONExact %", ascending=False).drop_duplicates("Model").sort_values("Params (M)")
+    for i, (_, row) in enumerate(best.iterrows()):  # one label per model, at its best row; neighbours' labels stagger
+        stagger = 0 if i % 2 == 0 else (-16 if row["JSONExact %"] > 10 else 11)
+        ax.annotate(
+            row["Model"],
+            (row["Params (M)"], row["JSONExact %"]),
+            xytext=(6, 5 + stagger),
+            fontsize=8,
+            textcoords="offset points",
+        )
     ax.set_xscale("log")
     ax.set_xlim(50, 5000)
     ax.set_xticks([100, 200, 500, 1000, 2000], ["100M", "200M", "500M", "1B", "2B"])
