@@ -192,7 +192,7 @@ def make_card(adapter_dir: Path, results_dir: Path | None = None, all_results: P
         hp=info["hyperparameters"],
         sha256=sha256,
         size_mb=f"{size_mb:.1f}",
-        train_minutes=f"{info['train_seconds'] / 60:.0f}",
+        train_minutes=f"{info['train_seconds'] / 60:.1f}",
         results_table=table(
             [
                 "split",
