@@ -1,4 +1,8 @@
-"""Test-suite-wide setup: offline Hugging Face libraries, and this folder importable (``tiny_models``)."""
+"""Test-suite-wide setup: the Hugging Face libraries offline.
+
+A conftest in a folder without ``__init__.py``: pytest (prepend import mode) puts this folder on ``sys.path``, which is
+how the tests import ``tiny_models``.
+"""
 
 import os
 
