@@ -8,15 +8,15 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable
 from functools import lru_cache
 from statistics import fmean
 from typing import Any
 
 import datasets
 import evaluate
-from jsonschema.exceptions import SchemaError, best_match
-from jsonschema.validators import Draft202012Validator, validator_for
+from jsonschema.exceptions import best_match
+
+from .answer import FAILURES, Rejected, loads, pointer, read_answer, schema_validator
 
 _CITATION = """\
 @misc{edgejson2026,
@@ -33,7 +33,8 @@ It reads the first complete JSON object out of each output (after chatter, insid
 any depth) and returns the original EdgeJSON scores (json_exact, field_f1, schema_compliance) beside
 stricter ones (leaf_f1 over every nested leaf, schema_valid against the JSON Schema, parse_rate),
 breakdowns by complexity and schema, and counts of failure kinds. Numbers compare by value (1 == 1.0),
-booleans never equal numbers, key order is irrelevant. Nothing a model emits makes it raise.
+booleans never equal numbers, key order is irrelevant. Nothing a model emits makes it raise: a prediction is
+scored, and a bad input (a non-string, an unusable reference or schema) raises ValueError naming its index.
 """
 
 _KWARGS_DESCRIPTION = """
@@ -98,10 +99,8 @@ Examples:
     {'json_exact': 0.0, 'field_f1': 0.0, 'schema_compliance': 0.0, 'leaf_f1': 0.0, 'parse_rate': 0.0, 'n': 1}
 """
 
-PARSE_FAILURES = ("no_json", "truncated_json", "invalid_json", "duplicate_key", "too_deep", "not_an_object")
 FIELD_ERRORS = ("missing_field", "wrong_type", "wrong_value", "extra_field")
 SCORES = ("json_exact", "field_f1", "schema_compliance", "leaf_f1")
-MAX_DEPTH = 32
 BANDS = ("simple", "medium", "complex")
 
 _KINDS = {
@@ -114,94 +113,6 @@ _KINDS = {
     dict: "object",
 }
 _SURROGATES = re.compile("[\ud800-\udfff]")
-_OBJECT_START = re.compile(r"""\{\s*["'}]""")
-_FENCE_OPEN = re.compile(r"```[\w+-]*")
-_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[{}\[\]]', re.S)
-
-
-class _Rejected(Exception):
-    """A JSON text that parses but is not accepted; ``args[0]`` is the failure kind."""
-
-
-def _reject_constant(name: str) -> Any:
-    raise _Rejected("invalid_json")  # NaN, Infinity and -Infinity are not JSON
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    obj = dict(pairs)
-    if len(obj) != len(pairs):
-        raise _Rejected("duplicate_key")
-    return obj
-
-
-_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys, parse_constant=_reject_constant)
-
-
-def _depth(value: dict | list) -> int:
-    depth, level = 0, [value]
-    while level:
-        depth += 1
-        level = [c for v in level for c in (v.values() if isinstance(v, dict) else v) if isinstance(c, (dict, list))]
-    return depth
-
-
-def _end_of(text: str, start: int) -> int:
-    """Just after the bracket opened at ``start`` closes (or first mismatches), or -1 when the text ends first."""
-    stack = []
-    for match in _TOKENS.finditer(text, start):
-        token = match.group()
-        if token in "{[":
-            stack.append("}" if token == "{" else "]")
-        elif token in "}]" and (stack.pop() != token or not stack):
-            return match.end()
-    return -1
-
-
-def _decode(text: str, start: int | None = None) -> tuple[Any, str | None]:
-    """The whole text as one JSON value (or the value at ``start``) and the failure kind; JSONDecodeError passes."""
-    try:
-        value = _DECODER.decode(text) if start is None else _DECODER.raw_decode(text, start)[0]
-    except _Rejected as err:
-        return None, err.args[0]
-    except RecursionError:
-        return None, "too_deep"
-    if isinstance(value, (dict, list)) and _depth(value) > MAX_DEPTH:
-        return None, "too_deep"
-    return value, None
-
-
-def _first_object(body: str) -> tuple[dict[str, Any] | None, str | None]:
-    """The first complete JSON object in a text, or None and the failure kind of the last candidate tried."""
-    failure, pos = "no_json", 0
-    while (start := _OBJECT_START.search(body, pos)) is not None:
-        try:
-            value, failure = _decode(body, start.start())
-        except json.JSONDecodeError as err:
-            failure = "truncated_json" if err.msg.startswith("Unterminated string") else "invalid_json"
-        if failure is None:
-            return value, None
-        if failure == "truncated_json":  # the text ended inside a string
-            return None, failure
-        pos = _end_of(body, start.start())
-        if pos < 0 or failure == "too_deep":
-            return None, "truncated_json" if pos < 0 else failure
-    return None, failure
-
-
-def _extract_json(output: str) -> tuple[dict[str, Any] | None, str | None]:
-    """The object a raw output gives (the whole output, fence aside, or its first complete object), or the failure."""
-    body = output.strip()
-    fence = _FENCE_OPEN.match(body)
-    if fence:
-        body = body[fence.end() :].removesuffix("```").strip()
-    try:
-        value, failure = _decode(body)
-    except json.JSONDecodeError:
-        failure = "no_json"
-    if failure is None:
-        return (value, None) if isinstance(value, dict) else (None, "not_an_object")
-    value, found = _first_object(body)
-    return value, failure if found == "no_json" else found
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -228,11 +139,6 @@ def _leaf_count(value: Any) -> int:
 def _token(key: str | int) -> str:
     """A key or list position as a JSON pointer token."""
     return str(key).replace("~", "~0").replace("/", "~1")
-
-
-def _pointer(parts: Iterable[str | int]) -> str:
-    """A JSON pointer, or "top level" for the root."""
-    return "".join("/" + _token(part) for part in parts) or "top level"
 
 
 def _children(value: dict | list) -> dict[str, Any]:
@@ -271,32 +177,27 @@ def _f1(correct: int, predicted: int, expected: int) -> float:
 @lru_cache(maxsize=256)
 def _validator(schema: str) -> Any:
     """A validator for a JSON Schema string, compiled once per distinct string; ValueError when unusable."""
-    loaded = json.loads(schema)
-    if not isinstance(loaded, dict):
-        raise ValueError(f"a JSON Schema must be an object, got {_KINDS.get(type(loaded), 'another value')}")
-    cls = validator_for(loaded, default=Draft202012Validator)
     try:
-        cls.check_schema(loaded)
-    except SchemaError as err:
-        raise ValueError(f"invalid at {_pointer(err.path)}: {err.message}") from None
-    return cls(loaded, format_checker=cls.FORMAT_CHECKER)
+        return schema_validator(json.loads(schema))
+    except json.JSONDecodeError as err:
+        raise ValueError(f"not valid JSON: {err}") from None
 
 
-def _reference(text: Any, index: int) -> dict[str, Any]:
-    if not isinstance(text, str):
-        raise ValueError(f"references[{index}] must be a JSON string, got {type(text).__name__}")
+def _reference(text: str, index: int) -> dict[str, Any]:
     try:
-        value, failure = _decode(text)
+        value = loads(text)
     except json.JSONDecodeError as err:
         raise ValueError(f"references[{index}] is not valid JSON: {err}") from None
-    if failure or not isinstance(value, dict):
-        raise ValueError(f"references[{index}] is not a usable JSON object ({failure or _KINDS[type(value)]})")
+    except Rejected as err:
+        raise ValueError(f"references[{index}] is not a usable JSON object ({err.kind})") from None
+    if not isinstance(value, dict):
+        raise ValueError(f"references[{index}] is not a usable JSON object ({_KINDS[type(value)]})")
     return value
 
 
 def _score(output: str, expected: dict[str, Any], validator: Any = None) -> dict[str, Any]:
     """All per-example results for one raw output against its expected object (and schema validator)."""
-    parsed, failure = _extract_json(output)
+    parsed, failure = read_answer(output)
     detail = {"parsed": parsed, "failure": failure, "errors": [], **dict.fromkeys(SCORES, 0.0)}
     detail |= {"schema_valid": None if validator is None else 0.0, "schema_error": None}
     if parsed is None:
@@ -315,7 +216,7 @@ def _score(output: str, expected: dict[str, Any], validator: Any = None) -> dict
         error = best_match(validator.iter_errors(parsed))
         detail["schema_valid"] = float(error is None)
         if error is not None:
-            detail["schema_error"] = f"{_pointer(error.absolute_path)}: {error.message}"[:300]
+            detail["schema_error"] = f"{pointer(error.absolute_path)}: {error.message}"[:300]
     return detail
 
 
@@ -346,11 +247,17 @@ def _groups(details: list[dict[str, Any]], labels: list[str], with_schema: bool)
     return {name: {**_summary(groups[name], with_schema), "n": len(groups[name])} for name in names}
 
 
-def _storable(values: list[Any] | None) -> list[Any] | None:
-    """Lone surrogates cannot be stored as UTF-8 by Arrow: they become U+FFFD."""
-    if values is None:
-        return None
-    return [_SURROGATES.sub("\ufffd", v) if isinstance(v, str) else v for v in values]
+def _stored(value: Any, where: str) -> str:
+    """A string as stored (Arrow would stringify anything else); lone surrogates, which Arrow cannot store as UTF-8,
+    become U+FFFD."""
+    if not isinstance(value, str):
+        what = "a JSON string" if where.startswith("reference") else "a string"
+        raise ValueError(f"{where} must be {what}, got {type(value).__name__}")
+    return _SURROGATES.sub("\ufffd", value)
+
+
+def _stored_all(values: list[Any] | None, name: str) -> list[str] | None:
+    return None if values is None else [_stored(value, f"{name}[{i}]") for i, value in enumerate(values)]
 
 
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
@@ -376,11 +283,13 @@ class Edgejson(evaluate.Metric):
                 f"{len(predictions)} predictions and {len(references)} references: "
                 f"index {min(len(predictions), len(references))} has no {short}"
             )
-        super().add_batch(predictions=_storable(predictions), references=_storable(references), **kwargs)
+        predictions, references = _stored_all(predictions, "predictions"), _stored_all(references, "references")
+        super().add_batch(predictions=predictions, references=references, **kwargs)
 
     def add(self, *, prediction: str | None = None, reference: str | None = None, **kwargs):
         """Add one raw output and its expected JSON string."""
-        prediction, reference = _storable([prediction, reference])
+        prediction = None if prediction is None else _stored(prediction, "prediction")
+        reference = None if reference is None else _stored(reference, "reference")
         super().add(prediction=prediction, reference=reference, **kwargs)
 
     def _compute(
@@ -395,9 +304,6 @@ class Edgejson(evaluate.Metric):
         n = len(predictions)
         if n == 0:
             raise ValueError("nothing to score: predictions is empty")
-        for i, output in enumerate(predictions):
-            if not isinstance(output, str):
-                raise ValueError(f"predictions[{i}] must be a string, got {type(output).__name__}")
         expected = [_reference(text, i) for i, text in enumerate(references)]
         validators = [None] * n
         for i, schema in enumerate(_labels(schemas, "schemas", n) or []):
@@ -409,7 +315,7 @@ class Edgejson(evaluate.Metric):
         with_schema = schemas is not None
         out: dict[str, Any] = _summary(details, with_schema)
         counts = Counter(d["failure"] for d in details)
-        out["failures"] = {kind: counts[kind] for kind in PARSE_FAILURES + FIELD_ERRORS}
+        out["failures"] = {kind: counts[kind] for kind in FAILURES + FIELD_ERRORS}
         counts = Counter(e["kind"] for d in details for e in d["errors"])
         out["field_errors"] = {kind: counts[kind] for kind in FIELD_ERRORS}
         groupings = (("by_complexity", "complexities", complexities), ("by_schema", "schema_ids", schema_ids))

@@ -6,10 +6,13 @@ import importlib.util
 import re
 import shutil
 import sys
+from pathlib import Path
 
 import evaluate
 import gradio
 import yaml
+
+import edgejson.answer
 
 SAMPLE = {
     "predictions": ['ok: {"a": 1, "b": [true]}', '{"a": 2}', "nothing"],
@@ -31,13 +34,18 @@ def test_loads_from_the_clone_and_from_a_copy_alone(metric, metric_dir, tmp_path
 def test_imports_only_the_standard_library_and_its_requirements(metric_dir):
     allowed = {re.split(r"[<>=\[; ]", line)[0].replace("-", "_") for line in (metric_dir / "requirements.txt").open()}
     allowed |= {"gradio"}  # the Space's sdk provides it
-    for script in ("edgejson.py", "app.py"):
+    for script in ("edgejson.py", "answer.py", "app.py"):
         tree = ast.parse((metric_dir / script).read_text())
         modules = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
         modules |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level == 0}
         foreign = {m for m in modules if m.split(".")[0] not in sys.stdlib_module_names | allowed}
         assert not foreign, f"{script} imports {foreign}"
     assert {"evaluate", "datasets", "jsonschema", "rfc3339_validator"} <= allowed
+
+
+def test_the_answer_reader_is_the_packages_own_file_byte_for_byte(metric_dir):
+    shared = Path(edgejson.answer.__file__)
+    assert (metric_dir / "answer.py").read_bytes() == shared.read_bytes(), f"copy {shared} to {metric_dir}"
 
 
 def _run_doctests(text: str, name: str, globs: dict) -> doctest.TestResults:

@@ -1,6 +1,7 @@
 """Nothing a model emits crashes the metric; objects are read out of any raw output; bad inputs say where."""
 
 import json
+import time
 
 import evaluate
 import pytest
@@ -14,6 +15,8 @@ SCHEMA = json.dumps(
         "properties": {"name": {"type": "string", "format": "email"}, "when": {"type": "string", "format": "date"}},
     }
 )
+
+DANGLING = json.dumps({"type": "object", "properties": {"name": {"$ref": "#/$defs/person"}}})
 
 BAD = {  # raw output -> the failure kind it must be scored 0 with
     "empty": ("", "no_json"),
@@ -46,6 +49,11 @@ BAD = {  # raw output -> the failure kind it must be scored 0 with
     "10 MB object cut": ('{"name": "' + "a" * 10_000_000, "truncated_json"),
     "NUL and control bytes": ("\x00\x01\x1b[0m\x7f", "no_json"),
     "a lone surrogate only": ("\ud800", "no_json"),
+    "5,000-digit integer": ('{"name": ' + "1" * 5000 + "}", "number_out_of_range"),
+    "401-digit integer": ('{"age": ' + "9" * 401 + "}", "number_out_of_range"),
+    "1e999": ('{"name": "Ada", "age": 1e999}', "number_out_of_range"),
+    "-1e999 in a list": ('{"tags": [-1e999]}', "number_out_of_range"),
+    "a broken object, then escaped quotes": ('{"name": NaN ' + '\\"' * 20_000, "truncated_json"),
 }
 
 
@@ -90,6 +98,24 @@ def test_the_object_is_read_out_of_the_raw_output(metric, case):
     assert results["details"][0]["parsed"] == ANSWER and results["json_exact"] == 1
 
 
+def test_a_run_of_escaped_quotes_after_a_broken_object_is_read_in_linear_time(metric):
+    outputs = ['{"name": NaN ' + '\\"' * 100_000, '{"a": 1,} x {"b": NaN ' + '\\"' * 100_000]
+    started = time.perf_counter()
+    results = metric.compute(predictions=outputs, references=[REFERENCE] * 2, return_details=True)
+    assert time.perf_counter() - started < 2  # quadratic before: minutes
+    assert [d["failure"] for d in results["details"]] == ["truncated_json", "truncated_json"]
+
+
+def test_huge_numbers_are_scored_against_multiple_of_without_overflow(metric):
+    schema = json.dumps({"type": "object", "properties": {"age": {"type": "number", "multipleOf": 0.5}}})
+    outputs = ['{"age": ' + "9" * 401 + "}", '{"age": ' + "1" * 300 + "}", '{"age": 36.5}']
+    results = metric.compute(
+        predictions=outputs, references=['{"age": 36.5}'] * 3, schemas=[schema] * 3, return_details=True
+    )
+    assert [d["failure"] for d in results["details"]] == ["number_out_of_range", "wrong_value", None]
+    assert [d["schema_valid"] for d in results["details"]] == [0, 1, 1]
+
+
 def test_objects_nest_to_any_reasonable_depth_and_strings_hold_anything(metric):
     deep = {"l1": {"l2": {"l3": {"l4": {"l5": [{"l7": {"l8": [[{"l11": "x"}]]}}]}}}}}
     tricky = {"text": 'a } b { c " d \\ e', "emoji": "🧩", "lone": "\ud800", "slash/key": {"~": [1, 2.5, None]}}
@@ -131,6 +157,14 @@ def test_lone_surrogates_in_the_raw_text_are_stored_as_replacement_characters(me
         ({"predictions": ["{}"], "references": ["{}"], "schema_ids": []}, "schema_ids has 0 items for 1"),
         ({"predictions": [], "references": []}, "nothing to score"),
         ({"predictions": ["{}", None], "references": ["{}", "{}"]}, r"predictions\[1\] must be a string"),
+        ({"predictions": ["{}", 5], "references": ["{}", "{}"]}, r"predictions\[1\] must be a string, got int"),
+        ({"predictions": [5, "{}"], "references": ["{}", "{}"]}, r"predictions\[0\] must be a string, got int"),
+        ({"predictions": ["{}", "{}"], "references": ["{}", 7]}, r"references\[1\] must be a JSON string, got int"),
+        (
+            {"predictions": ["{}", '{"name": "x"}'], "references": ["{}", "{}"], "schemas": ["{}", DANGLING]},
+            r"schemas\[1\] is not a usable JSON Schema: \$ref '#/\$defs/person' does not resolve",
+        ),
+        ({"predictions": ["{}"], "references": ['{"a": 1e999}']}, r"references\[0\].*number_out_of_range"),
         ({"predictions": ["{}", "{}"], "references": ["{}", None]}, r"references\[1\] must be a JSON string"),
     ],
 )
@@ -140,3 +174,11 @@ def test_bad_inputs_raise_a_value_error_that_says_where(metric_dir, kwargs, mess
     with pytest.raises(ValueError, match=message):
         metric.compute(**kwargs)
     assert metric.compute(predictions=["{}"], references=["{}"])["json_exact"] == 1  # still usable afterwards
+
+
+def test_a_non_string_added_one_at_a_time_is_refused(metric_dir):
+    metric = evaluate.load(str(metric_dir), keep_in_memory=True)
+    metric.add(prediction="{}", reference="{}")
+    with pytest.raises(ValueError, match="prediction must be a string, got dict"):
+        metric.add(prediction={"a": 1}, reference="{}")
+    assert metric.compute()["json_exact"] == 1

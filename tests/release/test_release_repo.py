@@ -26,6 +26,24 @@ def test_the_committed_release_validates() -> None:
     assert {repo.repo_type for repo in staged} == {"dataset", "model", "space"}
 
 
+def test_the_staged_metric_space_loads_and_scores_from_its_own_files(tmp_path: Path) -> None:
+    space = load_release(ROOT / "release.yaml", only=["space:edgejson"]).repos[0]
+    folder = tmp_path / "edgejson"
+    for path_in_repo, local in space.stage().items():
+        (folder / path_in_repo).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(local, folder / path_in_repo)
+    code = (
+        "import evaluate, sys; m = evaluate.load(sys.argv[1], keep_in_memory=True); "
+        """print(m.compute(predictions=['ok {"a": 1}'], references=['{"a": 1}'])['json_exact'])"""
+    )
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(folder)], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip() == "1.0"
+
+
 def test_the_staged_demo_space_builds_from_its_own_folder(tmp_path: Path) -> None:
     space = load_release(ROOT / "release.yaml", only=["edgejson-leaderboard"]).repos[0]
     for path_in_repo, local in space.stage().items():
