@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+MAX_SCHEMA_DEPTH = 64  # levels of JSON in a schema document: answers nest at most 32 levels (edgejson.answer)
+
 SYSTEM_PROMPT = (
     "Extract data from the text as one JSON object that follows the template: its keys, values of the stated "
     "types copied from the text. Leave out an optional key the text does not give."
@@ -26,30 +28,48 @@ def _leaf(schema: dict[str, Any]) -> str:
     return " or ".join(kind) if isinstance(kind, list) else kind
 
 
-def _template(schema: dict[str, Any]) -> Any:
+def _template(schema: dict[str, Any] | bool) -> Any:
+    """A subschema's template; a boolean subschema is ``true`` (anything) or ``false`` (nothing: left out)."""
+    if isinstance(schema, bool):
+        return "any"
     kind = schema.get("type")
     if kind == "object" or "properties" in schema:
         required = set(schema.get("required", []))
         out = {}
         for key, sub in schema.get("properties", {}).items():
+            if sub is False:  # the key must not appear
+                continue
             value = _template(sub)
             if key not in required:
                 value = f"{value}, optional" if isinstance(value, str) else {"optional": value}
             out[key] = value
         return out
     if kind == "array":
-        return [_template(schema.get("items", {}))]
+        items = schema.get("items", True)
+        return [] if items is False else [_template(items)]
     return _leaf(schema)
+
+
+def check_depth(schema: Any) -> None:
+    """ValueError when the schema document nests deeper than ``MAX_SCHEMA_DEPTH`` levels (counted iteratively)."""
+    depth, level = 0, [schema]
+    while level:
+        depth += 1
+        if depth > MAX_SCHEMA_DEPTH:
+            raise ValueError(f"the schema nests deeper than {MAX_SCHEMA_DEPTH} levels of JSON")
+        level = [c for v in level for c in (v.values() if isinstance(v, dict) else v) if isinstance(c, (dict, list))]
 
 
 def schema_template(schema: dict[str, Any] | str) -> str:
     """Render a JSON Schema as a one-line typed template, e.g. ``{"name": "string", "age": "integer, optional"}``.
 
     A leaf reads as its type, its format (``date``, ``email``) or ``one of a|b|c``; an optional nested object or
-    array is wrapped as ``{"optional": <template>}``.
+    array is wrapped as ``{"optional": <template>}``; a ``true`` subschema reads ``any``, a ``false`` one is left out.
+    ValueError when the schema nests deeper than ``MAX_SCHEMA_DEPTH``.
     """
     if isinstance(schema, str):
         schema = json.loads(schema)
+    check_depth(schema)
     return json.dumps(_template(schema), ensure_ascii=False)
 
 

@@ -13,6 +13,8 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError as _MetaError
 
+from edgejson.prompt import check_depth
+
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "edgejson_dataset" / "schemas"
 BANDS = ("simple", "medium", "complex")
 
@@ -34,7 +36,10 @@ def parse_schema(text: str, source: str = "<schema>") -> dict[str, Any]:
     if not isinstance(schema, dict):
         raise SchemaError(f"{source}: a JSON Schema must be an object, got {type(schema).__name__} at /")
     try:
+        check_depth(schema)
         Draft202012Validator.check_schema(schema)
+    except ValueError as err:  # nested too deeply
+        raise SchemaError(f"{source}: {err}") from None
     except _MetaError as err:
         raise SchemaError(f"{source}: invalid schema at {_pointer(err.path)}: {err.message}") from None
     if schema.get("type") != "object":

@@ -1,4 +1,5 @@
-"""The ``maaza`` command: ``maaza extract`` prints the JSON object extracted from a text.
+"""The ``maaza`` command: ``maaza extract`` prints the JSON object extracted from a text, and exits 1 when there is
+none or it is not valid against the schema (read and validated as the metric does: ``edgejson.answer``).
 
 Usage: ``maaza extract --schema contact_info --text "Reach Ana Diaz at ana@diaz.dev"``
 """
@@ -15,35 +16,57 @@ from transformers.utils import logging as hf_logging
 from maaza.bases import DEFAULT_BASE
 
 
+def _utf8(text: str, source: str) -> str:
+    """``text``; ValueError when it held bytes that are not UTF-8 (Python keeps those as lone surrogates)."""
+    bad = next((i for i, char in enumerate(text) if "\ud800" <= char <= "\udfff"), None)
+    if bad is not None:
+        raise ValueError(f"{source} is not valid UTF-8 (character {bad}): convert it to UTF-8 first")
+    return text
+
+
 def _read_text(args: argparse.Namespace) -> str:
-    if args.text is not None:
-        return args.text
-    if args.file is not None:
-        try:
-            return Path(args.file).read_text(encoding="utf-8")
-        except OSError as err:
-            raise ValueError(f"cannot read --file {args.file}: {err.strerror}") from None
-    if sys.stdin.isatty():
-        raise ValueError("no text: give it with --text, --file or on stdin")
-    return sys.stdin.read()
+    """The text from --text, --file or stdin, checked to be UTF-8 before any model loads."""
+    source = "--text" if args.text is not None else f"--file {args.file}" if args.file is not None else "stdin"
+    try:
+        if args.text is not None:
+            text = args.text
+        elif args.file is not None:
+            text = Path(args.file).read_text(encoding="utf-8")
+        elif sys.stdin.isatty():
+            raise ValueError("no text: give it with --text, --file or on stdin")
+        else:
+            text = sys.stdin.read()
+    except OSError as err:
+        raise ValueError(f"cannot read {source}: {err.strerror}") from None
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{source} is not valid UTF-8 (byte {err.start}): convert it to UTF-8 first") from None
+    return _utf8(text, source)
 
 
 def _extract(args: argparse.Namespace) -> int:
+    from edgejson.answer import schema_validator, validation_errors
     from edgejson.schemas import load_schema
     from maaza.extract import Extractor, check_text, default_adapter
 
     text = check_text(_read_text(args))
     schema = load_schema(args.schema)
+    validator = schema_validator(schema)
     model = args.model or DEFAULT_BASE
     adapter = args.adapter if args.adapter is not None or args.model else default_adapter()
     extractor = Extractor.load(model, adapter=adapter, constrained=args.constrained)
     print(f"maaza: {model}" + (f" + adapter {adapter}" if adapter else ""), file=sys.stderr)
     generation = extractor.generate([(schema, text)], max_new_tokens=args.max_new_tokens)[0]
     if generation.output is None:
-        print(f"maaza: the model gave no JSON object ({generation.stop}); its output was:", file=sys.stderr)
+        why = f"{generation.failure}, generation stopped at {generation.stop}"
+        print(f"maaza: the model gave no JSON object ({why}); its output was:", file=sys.stderr)
         print(generation.raw, file=sys.stderr)
         return 1
     print(json.dumps(generation.output, ensure_ascii=False, indent=None if args.compact else 2))
+    errors = validation_errors(generation.output, validator)
+    if errors:
+        print("maaza: the answer is not valid against the schema:", file=sys.stderr)
+        print("\n".join(f"  {error}" for error in errors), file=sys.stderr)
+        return 1
     return 0
 
 
@@ -54,7 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
         "extract",
         help="extract a JSON object that follows a schema from a text",
         description="Print the JSON object extracted from a text (--text, --file or stdin). Without --model, the "
-        "released Maaza adapter on its base is used when present in this checkout, else the base alone.",
+        "released Maaza adapter on its base is used when present in this checkout, else the base alone. Exit status "
+        "1: the model gave no JSON object, or one not valid against the schema (printed; the reasons go to stderr); "
+        "2: bad input.",
     )
     extract.add_argument("--schema", required=True, help="an EdgeJSON schema id or a JSON Schema file")
     source = extract.add_mutually_exclusive_group()

@@ -27,11 +27,12 @@ from transformers import (
 )
 
 from edgejson import build_messages, schema_template
+from edgejson.answer import read_answer
 from edgejson.schemas import load_schema
 from maaza.adapters import attach_adapter
 from maaza.bases import DEFAULT_BASE, load_base
 from maaza.constrained import SchemaConstraint
-from maaza.jsonscan import ObjectScanner, parse_object
+from maaza.jsonscan import ObjectScanner
 
 # The released Maaza adapter: ``maaza extract`` uses it when no --model is named and it exists.
 RELEASED_ADAPTER = Path(__file__).resolve().parent.parent / "maaza_models" / "maaza-mlm-135m-json"
@@ -60,7 +61,8 @@ class Generation:
     """One request's result: the text generated, the JSON object found in it, and what it cost."""
 
     raw: str  # generated text, special tokens left out
-    output: dict[str, Any] | None  # the first JSON object in ``raw`` when it parses, else None
+    output: dict[str, Any] | None  # the object ``edgejson.answer.read_answer`` reads from ``raw``, else None
+    failure: str | None  # why no object was read (a kind of ``edgejson.answer.FAILURES``), else None
     prompt_tokens: int
     new_tokens: int  # generated tokens up to the end of the JSON object (or EOS, or the budget)
     latency_s: float  # from the start of its batch until its sequence was finished
@@ -224,10 +226,12 @@ class Extractor:
         for row, prompt in enumerate(prompts):
             tokens = output[row, width : width + stopper.new_tokens[row]]
             raw = self.tokenizer.decode(tokens, skip_special_tokens=True)
+            answer = read_answer(raw)
             generations.append(
                 Generation(
                     raw=raw,
-                    output=parse_object(raw),
+                    output=answer.value,
+                    failure=answer.failure,
                     prompt_tokens=len(prompt),
                     new_tokens=stopper.new_tokens[row],
                     latency_s=(stopper.finished_at[row] or time.perf_counter()) - started,

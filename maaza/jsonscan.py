@@ -1,68 +1,28 @@
-"""Find the first top-level JSON object in generated text, incrementally (string- and escape-aware).
+"""Decide, while a model generates, when its answer is complete: as soon as the one answer reader finds an object.
 
-Usage: ``scanner = ObjectScanner(); done = scanner.feed(chunk)`` or ``parse_object(text)``
+The reader is ``edgejson.answer.read_answer``, the same the metric and the Space use, so generation stops exactly
+where a reader of the text would stop (braces in prose, ``{name}``, do not stop it; a closed object does).
+
+Usage: ``scanner = ObjectScanner(); done = scanner.feed(chunk)``
 """
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from edgejson.answer import read_answer
 
 
 class ObjectScanner:
-    """Tracks brace depth outside JSON strings; ``feed`` returns True once the first ``{...}`` is closed."""
+    """Accumulates generated text; ``feed`` returns True once ``read_answer`` reads an object from it."""
 
-    __slots__ = ("depth", "in_string", "escaped", "start", "end", "seen")
+    __slots__ = ("text", "done")
 
     def __init__(self) -> None:
-        self.depth = 0
-        self.in_string = False
-        self.escaped = False
-        self.start: int | None = None  # offset of the opening brace in all text fed
-        self.end: int | None = None  # offset just after the closing brace
-        self.seen = 0
+        self.text = ""
+        self.done = False
 
     def feed(self, chunk: str) -> bool:
-        """Scan more text; True when the object is complete (further text is ignored)."""
-        for char in chunk:
-            if self.end is not None:
-                break
-            self.seen += 1
-            if self.start is None:
-                if char == "{":
-                    self.start, self.depth = self.seen - 1, 1
-            elif self.in_string:
-                if self.escaped:
-                    self.escaped = False
-                elif char == "\\":
-                    self.escaped = True
-                elif char == '"':
-                    self.in_string = False
-            elif char == '"':
-                self.in_string = True
-            elif char == "{":
-                self.depth += 1
-            elif char == "}":
-                self.depth -= 1
-                if self.depth == 0:
-                    self.end = self.seen
-        return self.end is not None
-
-
-def find_object(text: str) -> str | None:
-    """The first complete top-level ``{...}`` in ``text``, or None."""
-    scanner = ObjectScanner()
-    if not scanner.feed(text):
-        return None
-    return text[scanner.start : scanner.end]
-
-
-def parse_object(text: str) -> dict[str, Any] | None:
-    """The first complete JSON object in ``text`` parsed, or None when there is none or it is not valid JSON."""
-    found = find_object(text)
-    if found is None:
-        return None
-    try:
-        return json.loads(found)
-    except json.JSONDecodeError:
-        return None
+        """Add generated text; True when the answer is complete (further text is ignored)."""
+        if not self.done:
+            self.text += chunk
+            self.done = "}" in chunk and read_answer(self.text).value is not None
+        return self.done

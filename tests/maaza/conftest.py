@@ -6,7 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from maaza_tiny import CLOSED_SCHEMA, save_tiny_model
+from maaza_tiny import CLOSED_SCHEMA, TAUGHT, save_tiny_model
+from tiny_models import teach_model
+
+from edgejson import build_messages
 
 
 @pytest.fixture(scope="session")
@@ -24,3 +27,10 @@ def closed_schema_file(tmp_path_factory) -> Path:
 @pytest.fixture()
 def closed_schema() -> dict:
     return json.loads(json.dumps(CLOSED_SCHEMA))
+
+
+@pytest.fixture(scope="session")
+def taught_model(tmp_path_factory) -> Path:
+    """A tiny model taught ``TAUGHT``: for each (schema, text), its raw answer."""
+    examples = [(build_messages(schema, text), answer) for schema, text, answer in TAUGHT]
+    return teach_model(tmp_path_factory.mktemp("taught_model"), examples)

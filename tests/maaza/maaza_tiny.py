@@ -21,6 +21,11 @@ CLOSED_SCHEMA = {
     "required": ["status", "urgent", "level"],
     "additionalProperties": False,
 }
+SENSOR_SCHEMA = {"type": "object", "properties": {"temp": {"type": "number"}}, "required": ["temp"]}
+TAUGHT = [  # (schema, text, the raw answer a taught model gives): answers only the one answer reader reads right
+    (SENSOR_SCHEMA, "Sensor 4 reads no temperature.", '{"temp": NaN}'),
+    (SENSOR_SCHEMA, "Sensor 7 reads 21.5 degrees.", 'Use {name} here: {"temp": 21.5}'),
+]
 TEXTS = [
     "Ticket is open, urgent, level 2.",
     "Closed. Not urgent at all; it was a level 1 issue raised by the billing team last week.",

@@ -6,7 +6,7 @@ import re
 
 import jsonschema
 import pytest
-from maaza_tiny import CLOSED_SCHEMA, TEXTS
+from maaza_tiny import CLOSED_SCHEMA, TAUGHT, TEXTS
 
 from maaza.cli import main
 
@@ -69,3 +69,66 @@ def test_bad_input_exits_2_saying_what_is_wrong(capsys, tmp_path, tiny_model, ar
     assert code == 2 and out == ""
     assert "maaza extract: error:" in err
     assert re.search(message, err), err
+
+
+def test_an_answer_the_reader_rejects_exits_1_and_says_why(capsys, taught_model, tmp_path):
+    schema, text, raw = TAUGHT[0]  # {"temp": NaN}: not JSON
+    (tmp_path / "sensor.json").write_text(json.dumps(schema))
+    code, out, err = _run(capsys, "--schema", tmp_path / "sensor.json", "--text", text, "--model", taught_model)
+    assert code == 1 and out == ""
+    assert "the model gave no JSON object (invalid_json" in err and raw in err
+
+
+def test_braces_in_prose_before_the_object_do_not_hide_it(capsys, taught_model, tmp_path):
+    schema, text, _ = TAUGHT[1]  # Use {name} here: {"temp": 21.5}
+    (tmp_path / "sensor.json").write_text(json.dumps(schema))
+    code, out, _ = _run(capsys, "--schema", tmp_path / "sensor.json", "--text", text, "--model", taught_model)
+    assert code == 0 and json.loads(out) == {"temp": 21.5}
+
+
+def test_an_answer_not_valid_against_the_schema_is_printed_and_exits_1_saying_why(capsys, tiny_model, tmp_path):
+    unsatisfiable = {"type": "object", "required": ["a"], "additionalProperties": False}  # constrained: gives {}
+    (tmp_path / "unsatisfiable.json").write_text(json.dumps(unsatisfiable))
+    code, out, err = _run(
+        capsys, "--schema", tmp_path / "unsatisfiable.json", "--text", "Hi", "--model", tiny_model, "--constrained"
+    )
+    assert code == 1 and json.loads(out) == {}
+    assert "not valid against the schema" in err and "top level: 'a' is a required property" in err
+
+
+@pytest.mark.parametrize("errors", ["strict", "surrogateescape"])  # Python decodes stdin one way or the other
+def test_stdin_that_is_not_utf8_is_refused_before_any_model_loads(capsys, monkeypatch, tmp_path, errors):
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"caf\xe9 ok"), encoding="utf-8", errors=errors))
+    code, out, err = _run(capsys, "--schema", "contact_info", "--model", tmp_path / "no-model")
+    assert code == 2 and out == ""
+    assert "stdin is not valid UTF-8" in err  # not "unknown model": no model was loaded first
+
+
+def test_a_text_or_file_that_is_not_utf8_is_refused_before_any_model_loads(capsys, tmp_path):
+    common = ("--schema", "contact_info", "--model", tmp_path / "no-model")
+    code, _, err = _run(capsys, *common, "--text", "caf\udce9 ok")  # how Python passes a non-UTF-8 argument
+    assert code == 2 and "--text is not valid UTF-8 (character 3)" in err
+    (tmp_path / "latin1.txt").write_bytes(b"caf\xe9 ok")
+    code, _, err = _run(capsys, *common, "--file", tmp_path / "latin1.txt")
+    assert code == 2 and f"--file {tmp_path / 'latin1.txt'} is not valid UTF-8 (byte 3)" in err
+
+
+def test_boolean_subschemas_are_a_schema_like_any_other(capsys, tiny_model, tmp_path):
+    schema = {
+        "type": "object",
+        "properties": {"note": True, "never": False, "tags": {"type": "array", "items": False}},
+        "required": ["note"],
+    }
+    (tmp_path / "booleans.json").write_text(json.dumps(schema))
+    code, _, err = _run(capsys, "--schema", tmp_path / "booleans.json", "--text", "Hi", "--model", tiny_model,
+                        "--max-new-tokens", "4")  # fmt: skip
+    assert code == 1 and "the model gave no JSON object" in err  # the prompt was built and the model ran
+
+
+def test_a_schema_nested_too_deeply_is_refused_with_a_clear_error(capsys, tmp_path):
+    schema = {"type": "string"}
+    for _ in range(100):
+        schema = {"type": "object", "properties": {"a": schema}}
+    (tmp_path / "deep.json").write_text(json.dumps(schema))
+    code, _, err = _run(capsys, "--schema", tmp_path / "deep.json", "--text", "Hi", "--model", tmp_path / "no-model")
+    assert code == 2 and "the schema nests deeper than 64 levels of JSON" in err

@@ -1,36 +1,32 @@
-"""The brace scanner that decides when a generated JSON object is complete."""
+"""The scanner that stops generation once the answer is complete: where the one answer reader reads an object."""
 
 import pytest
 
-from maaza.jsonscan import ObjectScanner, find_object, parse_object
+from edgejson.answer import read_answer
+from maaza.jsonscan import ObjectScanner
+
+
+def _fed(chunks: list[str]) -> list[bool]:
+    scanner = ObjectScanner()
+    return [scanner.feed(chunk) for chunk in chunks]
+
+
+def test_completes_on_the_closing_brace_across_chunks():
+    chunks = ['Here: {"na', 'me": "x}', '"', ', "n": {"k": 1}', "}", ' and "more" {}']
+    assert _fed(chunks) == [False, False, False, False, True, True]
 
 
 @pytest.mark.parametrize(
-    ("text", "found"),
+    ("chunks", "stops_after"),
     [
-        ('{"a": 1} trailing', '{"a": 1}'),
-        ('Sure! ```json\n{"a": {"b": [1, {"c": 2}]}}\n```', '{"a": {"b": [1, {"c": 2}]}}'),
-        ('{"a": "a } brace", "b": "{"}', '{"a": "a } brace", "b": "{"}'),
-        ('{"a": "quote \\" then }"}', '{"a": "quote \\" then }"}'),
-        ('{"a": "backslash \\\\"} after', '{"a": "backslash \\\\"}'),
-        ('{"a": 1', None),
-        ("no object here", None),
+        (["Use {name", "} here: ", '{"a":', " 1}"], 3),  # braces in prose do not stop it
+        (['{"a": NaN}', ' then {"a": 1', "}"], 2),  # nor a rejected candidate
+        (['{"a": 1, "a": 2}', ' {"a": 3}'], 1),  # nor one with a key twice
+        (['```json\n{"a": "}', '"}'], 1),
     ],
 )
-def test_find_object(text, found):
-    assert find_object(text) == found
-
-
-def test_scanner_completes_on_the_closing_brace_across_chunks():
-    scanner = ObjectScanner()
-    chunks = ['Here: {"na', 'me": "x}', '"', ', "n": {"k": 1}', "}", ' and "more" {}']
-    done = [scanner.feed(chunk) for chunk in chunks]
-    assert done == [False, False, False, False, True, True]
-    text = "".join(chunks)
-    assert text[scanner.start : scanner.end] == '{"name": "x}", "n": {"k": 1}}'
-
-
-def test_parse_object():
-    assert parse_object('```json\n{"a": [1, 2]}\n```') == {"a": [1, 2]}
-    assert parse_object('{"a": 1,}') is None  # complete but not JSON
-    assert parse_object('{"a": ') is None  # cut short
+def test_stops_where_the_answer_reader_first_reads_an_object(chunks, stops_after):
+    done = _fed(chunks)
+    assert done.index(True) == stops_after
+    assert read_answer("".join(chunks[: stops_after + 1])).value is not None
+    assert read_answer("".join(chunks[:stops_after])).value is None
