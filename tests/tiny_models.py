@@ -63,33 +63,6 @@ def save_tiny_model(folder: Path, corpus: list[str], vocab_size: int = 400, **co
     return folder
 
 
-def teach_model(folder: Path, examples: list[tuple[list[dict[str, str]], str]], steps: int = 400) -> Path:
-    """Save in ``folder`` a 1-layer Llama trained (seconds) until its greedy answer to each chat is its completion."""
-    texts = [m["content"] for messages, _ in examples for m in messages] + [c for _, c in examples]
-    tokenizer = chatml_tokenizer(texts, vocab_size=1000)
-    model = random_llama(tokenizer, num_hidden_layers=1, num_key_value_heads=4, tie_word_embeddings=False)
-    rows = []
-    for messages, completion in examples:
-        prompt = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
-        prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
-        answer_ids = tokenizer(completion + "<|im_end|>", add_special_tokens=False)["input_ids"]
-        ids = torch.tensor([prompt_ids + answer_ids])
-        labels = ids.clone()
-        labels[0, : len(prompt_ids)] = -100
-        rows.append((ids, labels))
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
-    for _ in range(steps):  # until every answer is the clear greedy choice
-        loss = sum(model(input_ids=ids, labels=labels).loss for ids, labels in rows) / len(rows)
-        loss.backward()
-        optimizer.step()
-        optimizer.zero_grad()
-        if loss.item() < 0.02:
-            break
-    model.save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
-
-
 def save_taught_model(folder: Path, messages: list[dict[str, str]], completion: str, **config) -> Path:
     """A 1-layer Llama trained (seconds) until its greedy answer to ``messages`` is ``completion``; saved in folder."""
     fast = chatml_tokenizer([m["content"] for m in messages] + [completion], vocab_size=1000)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from maaza_tiny import CLOSED_SCHEMA, TAUGHT, save_tiny_model
-from tiny_models import teach_model
+from tiny_models import save_taught_model
 
 from edgejson import build_messages
 
@@ -30,7 +30,9 @@ def closed_schema() -> dict:
 
 
 @pytest.fixture(scope="session")
-def taught_model(tmp_path_factory) -> Path:
-    """A tiny model taught ``TAUGHT``: for each (schema, text), its raw answer."""
-    examples = [(build_messages(schema, text), answer) for schema, text, answer in TAUGHT]
-    return teach_model(tmp_path_factory.mktemp("taught_model"), examples)
+def taught_models(tmp_path_factory) -> list[Path]:
+    """For each (schema, text, raw answer) of ``TAUGHT``, a tiny model taught to give that answer."""
+    return [
+        save_taught_model(tmp_path_factory.mktemp("taught_model"), build_messages(schema, text), answer)
+        for schema, text, answer in TAUGHT
+    ]

@@ -71,18 +71,18 @@ def test_bad_input_exits_2_saying_what_is_wrong(capsys, tmp_path, tiny_model, ar
     assert re.search(message, err), err
 
 
-def test_an_answer_the_reader_rejects_exits_1_and_says_why(capsys, taught_model, tmp_path):
+def test_an_answer_the_reader_rejects_exits_1_and_says_why(capsys, taught_models, tmp_path):
     schema, text, raw = TAUGHT[0]  # {"temp": NaN}: not JSON
     (tmp_path / "sensor.json").write_text(json.dumps(schema))
-    code, out, err = _run(capsys, "--schema", tmp_path / "sensor.json", "--text", text, "--model", taught_model)
+    code, out, err = _run(capsys, "--schema", tmp_path / "sensor.json", "--text", text, "--model", taught_models[0])
     assert code == 1 and out == ""
     assert "the model gave no JSON object (invalid_json" in err and raw in err
 
 
-def test_braces_in_prose_before_the_object_do_not_hide_it(capsys, taught_model, tmp_path):
+def test_braces_in_prose_before_the_object_do_not_hide_it(capsys, taught_models, tmp_path):
     schema, text, _ = TAUGHT[1]  # Use {name} here: {"temp": 21.5}
     (tmp_path / "sensor.json").write_text(json.dumps(schema))
-    code, out, _ = _run(capsys, "--schema", tmp_path / "sensor.json", "--text", text, "--model", taught_model)
+    code, out, _ = _run(capsys, "--schema", tmp_path / "sensor.json", "--text", text, "--model", taught_models[1])
     assert code == 0 and json.loads(out) == {"temp": 21.5}
 
 
