@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from peft import PeftModel
+from safetensors import SafetensorError, safe_open
 from transformers import PreTrainedModel
 
 from maaza.bases import base_names_of
@@ -21,14 +22,30 @@ class AdapterError(ValueError):
 
 
 def read_adapter_config(adapter: str | os.PathLike) -> dict:
-    """The adapter's ``adapter_config.json``; raises ``AdapterError`` when there is none."""
+    """The adapter's ``adapter_config.json``; raises ``AdapterError`` when there is none or it is not a JSON object."""
     path = Path(adapter) / "adapter_config.json"
     if not path.is_file():
         raise AdapterError(f"no LoRA adapter at {adapter}: {path} does not exist")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise AdapterError(f"{path}: not valid JSON ({err})") from None
+    if not isinstance(config, dict):
+        raise AdapterError(f"{path}: must hold a JSON object, got {type(config).__name__}")
+    return config
+
+
+def check_weights(adapter: str | os.PathLike) -> Path:
+    """The adapter's ``adapter_model.safetensors``; ``AdapterError`` when it is missing or unreadable (truncated)."""
+    path = Path(adapter) / "adapter_model.safetensors"
+    if not path.is_file():
+        raise AdapterError(f"the LoRA adapter at {adapter} has no weights: {path} does not exist")
+    try:
+        with safe_open(path, framework="pt") as weights:
+            weights.keys()
+    except (SafetensorError, OSError) as err:
+        raise AdapterError(f"{path} cannot be read ({err}): it may be truncated; copy or download it again") from None
+    return path
 
 
 def adapter_hash(adapter: str | os.PathLike) -> str:
@@ -43,6 +60,7 @@ def adapter_hash(adapter: str | os.PathLike) -> str:
 def attach_adapter(model: PreTrainedModel, base: str, adapter: str | os.PathLike) -> PreTrainedModel:
     """``model`` with the LoRA adapter merged in, after checking the adapter was made for ``base``."""
     made_for = read_adapter_config(adapter).get("base_model_name_or_path")
+    check_weights(adapter)
     if made_for and not base_names_of(made_for) & base_names_of(base):
         raise AdapterError(f"the adapter at {adapter} was made for base {made_for!r}, not for {base!r}")
     try:

@@ -6,7 +6,7 @@ import re
 
 import jsonschema
 import pytest
-from maaza_tiny import CLOSED_SCHEMA, TAUGHT, TEXTS
+from maaza_tiny import CLOSED_SCHEMA, TAUGHT, TEXTS, save_tiny_adapter
 
 from maaza.cli import main
 
@@ -132,3 +132,25 @@ def test_a_schema_nested_too_deeply_is_refused_with_a_clear_error(capsys, tmp_pa
     (tmp_path / "deep.json").write_text(json.dumps(schema))
     code, _, err = _run(capsys, "--schema", tmp_path / "deep.json", "--text", "Hi", "--model", tmp_path / "no-model")
     assert code == 2 and "the schema nests deeper than 64 levels of JSON" in err
+
+
+def _truncate(path):
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+@pytest.mark.parametrize(
+    ("breakage", "message"),
+    [
+        (lambda a: (a / "adapter_config.json").write_text("[1, 2]"), "adapter_config.json: must hold a JSON object"),
+        (lambda a: (a / "adapter_model.safetensors").unlink(), "has no weights: .*adapter_model.safetensors does not"),
+        (lambda a: _truncate(a / "adapter_model.safetensors"), "adapter_model.safetensors cannot be read .*truncated"),
+    ],
+    ids=["config-not-an-object", "weights-missing", "weights-truncated"],
+)
+def test_a_broken_adapter_folder_exits_2_saying_what_is_broken(capsys, tiny_model, tmp_path, breakage, message):
+    adapter = save_tiny_adapter(tiny_model, tmp_path / "adapter", tiny_model)
+    breakage(adapter)
+    args = ("--schema", "contact_info", "--text", "Hi", "--model", tiny_model, "--adapter", adapter)
+    code, out, err = _run(capsys, *args)
+    assert code == 2 and out == ""
+    assert re.search(message, err), err
