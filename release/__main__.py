@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
         "--dry-run",
         action="store_true",
         default=os.environ.get("DRY_RUN", "").lower() in ("1", "true", "yes"),
-        help="print the plan and send nothing (env DRY_RUN=1)",
+        help="print the plan without contacting the Hub (env DRY_RUN=1)",
     )
     args = parser.parse_args(argv)
     try:

@@ -140,7 +140,8 @@ def _push(api: HfApi, release: Release, plan: RepoPlan) -> None:
 def publish(release: Release, dry_run: bool = False, api: HfApi | None = None) -> list[RepoPlan]:
     """Validate every card, print the plan, then (unless ``dry_run``) push each repo that differs from the Hub.
 
-    Without a token only the plan is printed, and a real push then stops with ``ReleaseError``: nothing is sent.
+    A dry run prints the plan without contacting the Hub (every file's status is ``unknown``). Without a token only
+    the plan is printed, and a real push then stops with ``ReleaseError``: nothing is sent.
     """
     staged = stage_and_validate(release)
     token = get_token()
@@ -149,10 +150,10 @@ def publish(release: Release, dry_run: bool = False, api: HfApi | None = None) -
     api = api or HfApi(token=token)
     plans = []
     for repo, files in staged.items():
-        if not token:
+        if dry_run:
+            remote = Remote(note="not read (a dry run never contacts the Hub)")
+        elif not token:
             remote = Remote(note="not read (no Hugging Face token)")
-        elif is_offline_mode():
-            remote = Remote(note="unknown (offline: HF_HUB_OFFLINE is set)")
         else:
             remote = read_remote(api, repo)
         plans.append(plan_repo(repo, files, remote))

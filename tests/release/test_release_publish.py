@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -32,7 +33,7 @@ def test_dry_run_without_token_prints_every_file_and_contacts_nobody(project: Pa
     out = capsys.readouterr().out
     assert hub.calls == []
     assert "Release 0.1.0 (tag v0.1.0): 3 repos" in out
-    assert "remote: not read (no Hugging Face token)" in out
+    assert "remote: not read (a dry run never contacts the Hub)" in out
     assert sorted(plans[0].files) == DATASET_FILES  # __pycache__ is ignored
     for path in DATASET_FILES + ["adapter_model.safetensors", "app.py"]:
         line = next(line for line in out.splitlines() if line.endswith(f"  {path}"))
@@ -90,12 +91,9 @@ def test_a_changed_file_needs_a_new_version(project: Path, hub, token, capsys) -
     assert "create_commit" not in hub.names()
 
     bump(project, "0.1.1")
-    plans = publish(load_release(project / "release.yaml", version="0.1.1"), dry_run=True, api=hub)
-    assert {p: s for p, s in plans[1].status.items() if s != "unchanged"} == {
-        "README.md": "changed",
-        "app.py": "changed",
-    }
-    assert "create_commit" not in hub.names()
+    publish(load_release(project / "release.yaml", version="0.1.1", only=["space:edgejson"]), api=hub)
+    commit = next(c for c in hub.calls if c[0] == "create_commit")
+    assert _ops(commit) == {"README.md": "CommitOperationAdd", "app.py": "CommitOperationAdd"}
 
 
 def test_new_version_commits_only_the_difference_and_deletes_what_left(project: Path, hub, token) -> None:
@@ -123,7 +121,7 @@ def test_new_version_commits_only_the_difference_and_deletes_what_left(project: 
 def test_offline_plan_says_so_and_offline_push_refuses(project: Path, hub, token, monkeypatch, capsys) -> None:
     monkeypatch.setattr(hub_constants, "HF_HUB_OFFLINE", True)
     publish(load_release(project / "release.yaml"), dry_run=True, api=hub)
-    assert "remote: unknown (offline: HF_HUB_OFFLINE is set)" in capsys.readouterr().out
+    assert "remote: not read (a dry run never contacts the Hub)" in capsys.readouterr().out
     with pytest.raises(ReleaseError, match="HF_HUB_OFFLINE is set"):
         publish(load_release(project / "release.yaml"), api=hub)
     assert hub.calls == []
@@ -139,6 +137,19 @@ def test_cli_dry_run_from_env_and_overrides(project: Path, monkeypatch, capsys) 
     out = capsys.readouterr().out
     assert "Release 0.1.0 (tag v0.1.0): 2 repos" in out and "model me/Tiny-Adapter: 3 files" in out
     assert "space me/edgejson: 4 files" in out and "dataset" not in out
+
+
+def test_cli_dry_run_with_a_token_prints_the_plan_offline(project: Path, token, monkeypatch, capsys) -> None:
+    def no_network(*args, **kwargs):
+        raise OSError("a dry run opened a connection")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("DRY_RUN", "1")
+    assert main([]) == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert "Release 0.1.0 (tag v0.1.0): 3 repos" in out and "data/train.jsonl" in out
+    assert out.count("remote: not read (a dry run never contacts the Hub)") == 3
 
 
 def test_cli_errors_are_one_clear_line_and_exit_1(project: Path, monkeypatch, capsys) -> None:
