@@ -7,6 +7,7 @@ Usage: ``Extractor.load().extract("contact_info", "Reach Ana Diaz at ana@diaz.de
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 import warnings
@@ -66,14 +67,22 @@ class Generation:
     prompt_tokens: int
     new_tokens: int  # generated tokens up to the end of the JSON object (or EOS, or the budget)
     latency_s: float  # from the start of its batch until its sequence was finished
-    stop: str  # "json" (object complete), "eos" or "budget"
+    stop: str  # "json" (object complete), "eos", "budget" or "time" (``max_seconds`` reached)
 
 
 class _StopAtObjectEnd(StoppingCriteria):
-    """Finishes each row when its top-level JSON object closes, it emits EOS, or it reaches its own budget."""
+    """Finishes each row when its JSON object is complete, it emits EOS, reaches its own budget or the deadline."""
 
-    def __init__(self, tokenizer: PreTrainedTokenizerBase, prompt_width: int, budgets: list[int], eos: set[int]):
+    def __init__(
+        self,
+        tokenizer: PreTrainedTokenizerBase,
+        prompt_width: int,
+        budgets: list[int],
+        eos: set[int],
+        deadline: float = math.inf,
+    ):
         self.tokenizer, self.prompt_width, self.budgets, self.eos = tokenizer, prompt_width, budgets, eos
+        self.deadline = deadline  # time.perf_counter() value
         self.scanners = [ObjectScanner() for _ in budgets]
         self.stop: list[str | None] = [None] * len(budgets)
         self.new_tokens = [0] * len(budgets)
@@ -97,6 +106,8 @@ class _StopAtObjectEnd(StoppingCriteria):
                 self.stop[row] = "eos"
             elif step >= self.budgets[row]:
                 self.stop[row] = "budget"
+            elif time.perf_counter() > self.deadline:
+                self.stop[row] = "time"
             else:
                 continue
             self.finished_at[row] = time.perf_counter()
@@ -155,10 +166,12 @@ class Extractor:
         max_new_tokens: int | Sequence[int] | None = None,
         batch_size: int = 8,
         progress: bool = False,
+        max_seconds: float = math.inf,
     ) -> list[Generation]:
         """Run (schema, text) requests in batches of similar budget and prompt length, results in the order given.
 
         ``max_new_tokens``: one budget for all, one per request, or None for each schema's own budget.
+        ``max_seconds``: generation stops (``stop="time"``) once this long has passed since the call began.
         """
         schemas = [schema if isinstance(schema, dict) else load_schema(schema) for schema, _ in requests]
         prompts = [self.prompt_ids(schema, text) for schema, (_, text) in zip(schemas, requests, strict=True)]
@@ -170,12 +183,13 @@ class Extractor:
             budgets = list(max_new_tokens)
         budgets = [self._fit_context(len(prompt), budget) for prompt, budget in zip(prompts, budgets, strict=True)]
         order = sorted(range(len(requests)), key=lambda i: (-budgets[i], -len(prompts[i])))
+        deadline = time.perf_counter() + max_seconds
         results: list[Generation | None] = [None] * len(requests)
         with tqdm(total=len(requests), desc="Generating", unit="ex", disable=not progress) as bar:
             for start in range(0, len(order), batch_size):
                 rows = order[start : start + batch_size]
                 batch = self._generate_batch(
-                    [prompts[i] for i in rows], [budgets[i] for i in rows], [schemas[i] for i in rows]
+                    [prompts[i] for i in rows], [budgets[i] for i in rows], [schemas[i] for i in rows], deadline
                 )
                 for i, generation in zip(rows, batch, strict=True):
                     results[i] = generation
@@ -201,11 +215,11 @@ class Extractor:
 
     @torch.inference_mode()
     def _generate_batch(
-        self, prompts: list[list[int]], budgets: list[int], schemas: list[dict[str, Any]]
+        self, prompts: list[list[int]], budgets: list[int], schemas: list[dict[str, Any]], deadline: float
     ) -> list[Generation]:
         inputs = self.tokenizer.pad({"input_ids": prompts}, return_tensors="pt").to(self.model.device)
         width = inputs["input_ids"].shape[1]
-        stopper = _StopAtObjectEnd(self.tokenizer, width, budgets, self.eos)
+        stopper = _StopAtObjectEnd(self.tokenizer, width, budgets, self.eos, deadline)
         processors = LogitsProcessorList(
             [self.constraint.processor(schemas, stopper.stop)] if self.constrained else []
         )

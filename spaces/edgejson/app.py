@@ -18,17 +18,20 @@ from typing import Any
 
 import gradio as gr
 from catalog import ADAPTER, ZERO_SHOT, Catalog
-from checks import MAX_TEXT_CHARS, InputError, check_text, pretty, read_schema, validation_errors
+from checks import LIMITS, MAX_SECONDS, MAX_TEXT_CHARS, InputError, check_text, pretty, read_schema
 from leaderboard import DECODINGS, TYPES, accuracy_plot, filter_leaderboard, load_leaderboard, load_reference
 from paths import find_dir
 
+from edgejson.answer import schema_validator, validation_errors
 from edgejson.schemas import complexity_of, load_schema, schema_ids
+from maaza.extract import Generation
 
 TITLE = "EdgeJSON + Maaza"
 CSS = """
 .verdict-ok {color: #15803d} .verdict-bad {color: #b91c1c}
 #header h1 {margin-bottom: 0}
 """
+FAST = {"concurrency_limit": None}  # events that do not use the model never wait behind an extraction
 
 
 def load_examples() -> dict[str, list[dict[str, Any]]]:
@@ -45,18 +48,33 @@ def load_examples() -> dict[str, list[dict[str, Any]]]:
     return examples
 
 
-def build_demo(catalog: Catalog) -> gr.Blocks:
-    """The three tabs: Extract, Leaderboard, About."""
-    examples = load_examples()
+def verdict_of(run: Generation, schema: dict[str, Any]) -> tuple[list[str], str]:
+    """Why the answer is not valid against the schema ([] when it is), and the verdict line in Markdown."""
+    if run.output is not None:
+        errors = validation_errors(run.output, schema_validator(schema))
+    elif run.stop == "budget":
+        errors = [f"no complete JSON object: the output reached its budget of {run.new_tokens} tokens first"]
+    elif run.stop == "time":
+        errors = [f"no complete JSON object: generation reached this demo's limit of {MAX_SECONDS} seconds first"]
+    else:
+        errors = [f"no JSON object in the output ({run.failure})"]
+    speed = f"{run.latency_s:.2f} s · {run.new_tokens} tokens · {_tokens_per_s(run)} tokens/s"
+    if not errors:
+        return errors, f"<span class='verdict-ok'>✓ **Valid against the schema**</span> · {speed}"
+    listing = "\n".join(f"- {html.escape(e, quote=False)}" for e in errors)
+    return errors, f"<span class='verdict-bad'>✗ **Not valid against the schema**</span> · {speed}\n\n{listing}"
+
+
+def _tokens_per_s(run: Generation) -> float | None:
+    return round(run.new_tokens / run.latency_s, 1) if run.latency_s else None
+
+
+def extract_tab(demo: gr.Blocks, catalog: Catalog, examples: dict[str, list[dict[str, Any]]]) -> None:
+    """The Extract tab: schema and example pickers, text, model, and the answer with its verdict."""
     held_out = set(schema_ids(held_out=True))
     schema_choices = [
         (f"{sid} ({complexity_of(sid)}{', held out' if sid in held_out else ''})", sid) for sid in schema_ids()
     ]
-    results_dir = find_dir("results")
-    table, problems = load_leaderboard(results_dir)
-    reference, caveat = load_reference(results_dir)
-    max_params = max(100, 100 * math.ceil(table["Params (M)"].max() / 100)) if len(table) else 1000
-    splits = sorted(set(table["Split"]) | {"test", "test_unseen"}, key=lambda name: (name != "test", name))
 
     def show_schema(schema_id: str) -> tuple[str, Any]:
         rows = examples.get(schema_id, [])
@@ -77,12 +95,7 @@ def build_demo(catalog: Catalog) -> gr.Blocks:
             run = catalog.extract(option, schema, text, constrained, progress)
         except InputError as err:
             raise gr.Error(html.escape(str(err), quote=False), title="Cannot extract", print_exception=False) from None
-        if run.output is not None:
-            errors = validation_errors(run.output, schema)
-        elif run.stop == "budget":
-            errors = [f"no complete JSON object: the output reached its budget of {run.new_tokens} tokens first"]
-        else:
-            errors = ["no JSON object in the output"]
+        errors, verdict = verdict_of(run, schema)
         details = {
             "model": option.key,
             "constrained": constrained,
@@ -90,23 +103,97 @@ def build_demo(catalog: Catalog) -> gr.Blocks:
             "errors": errors,
             "latency_s": round(run.latency_s, 3),
             "new_tokens": run.new_tokens,
-            "tokens_per_s": round(run.new_tokens / run.latency_s, 1) if run.latency_s else None,
+            "tokens_per_s": _tokens_per_s(run),
             "stop": run.stop,
             "raw_output": run.raw,
         }
-        speed = f"{details['latency_s']:.2f} s · {run.new_tokens} tokens · {details['tokens_per_s']} tokens/s"
-        if errors:
-            listing = "\n".join(f"- {html.escape(e, quote=False)}" for e in errors)
-            verdict = f"<span class='verdict-bad'>✗ **Not valid against the schema**</span> · {speed}\n\n{listing}"
-        else:
-            verdict = f"<span class='verdict-ok'>✓ **Valid against the schema**</span> · {speed}"
-        shown = pretty(run.output) if run.output is not None else run.raw
-        return shown, verdict, details
+        return pretty(run.output) if run.output is not None else run.raw, verdict, details
+
+    with gr.Row():
+        with gr.Column(scale=5):
+            with gr.Row():
+                schema_id = gr.Dropdown(schema_choices, value="contact_info", label="EdgeJSON schema")
+                example = gr.Dropdown([], label="Example from the test split")
+            text = gr.Textbox(
+                lines=5,
+                max_lines=14,
+                label=f"Text (at most {MAX_TEXT_CHARS:,} characters)",
+                placeholder="Paste a text, or pick an example above.",
+            )
+            schema_box = gr.Code(
+                pretty(load_schema("contact_info")),
+                language="json",
+                interactive=True,
+                label="JSON Schema: the picked one, or paste your own",
+                lines=6,
+                max_lines=12,
+            )
+            with gr.Row(equal_height=True):
+                model = gr.Dropdown(
+                    catalog.choices(), value=catalog.default_key(), label="Model", allow_custom_value=True, scale=3
+                )
+                constrained = gr.Checkbox(
+                    label="Constrained decoding", scale=1, info="the output must follow the schema"
+                )
+            button = gr.Button("Extract", variant="primary")
+            gr.Markdown(LIMITS, elem_id="limits")
+        with gr.Column(scale=4):
+            output = gr.Code(
+                language="json",
+                label="Extracted JSON (the raw output when it holds none)",
+                lines=10,
+                interactive=False,
+                wrap_lines=True,
+            )
+            verdict = gr.Markdown(elem_id="verdict")
+            with gr.Accordion("Expected output (the example's answer in the dataset)", open=False):
+                expected = gr.Code(language="json", interactive=False, show_label=False)
+            with gr.Accordion("Details (latency, tokens, raw output)", open=False):
+                details = gr.JSON(show_label=False)
+
+    # Only extraction uses the model: it runs one request at a time (the queue holds the others); the rest is cheap
+    # and never waits behind it.
+    schema_id.change(show_schema, schema_id, [schema_box, example], api_name="schema", **FAST)
+    example.change(show_example, [schema_id, example], [text, expected], api_visibility="private", **FAST)
+    inputs, outputs = [schema_box, text, model, constrained], [output, verdict, details]
+    button.click(extract, inputs, outputs, api_name="extract", concurrency_limit=1)
+    demo.load(show_schema, schema_id, [schema_box, example], api_visibility="private", **FAST)
+
+
+def leaderboard_tab() -> None:
+    """The Leaderboard tab: committed results, filtered, with their plot and the original release for reference."""
+    results_dir = find_dir("results")
+    table, problems = load_leaderboard(results_dir)
+    reference, caveat = load_reference(results_dir)
+    max_params = max(100, 100 * math.ceil(table["Params (M)"].max() / 100)) if len(table) else 1000
+    splits = sorted(set(table["Split"]) | {"test", "test_unseen"}, key=lambda name: (name != "test", name))
 
     def leaderboard(split: str, query: str, types: list[str], decodings: list[str], limit: float):
         rows = filter_leaderboard(table, split, query, types, decodings, limit)
         return rows, accuracy_plot(rows)
 
+    gr.Markdown(
+        LEADERBOARD_INTRO
+        + ("" if len(table) else "\n\n**No results files are committed yet.**")
+        + "".join(f"\n\n⚠ Skipped {html.escape(p)}" for p in problems)
+    )
+    with gr.Row():
+        query = gr.Textbox("", label="Search models", placeholder="e.g. maaza", scale=2)
+        split = gr.Radio(splits, value="test", label="Split", info="test_unseen: schemas no model was trained on")
+        types = gr.CheckboxGroup(list(TYPES), value=list(TYPES), label="Type")
+        decodings = gr.CheckboxGroup(list(DECODINGS), value=list(DECODINGS), label="Decoding")
+        limit = gr.Slider(0, max_params, value=max_params, step=1, label="Max parameters (M)")
+    board_rows, board_plot = leaderboard("test", "", list(TYPES), list(DECODINGS), max_params)
+    board = gr.Dataframe(board_rows, interactive=False, pinned_columns=1, elem_id="leaderboard")
+    plot = gr.Plot(board_plot, show_label=False)
+    gr.Markdown(f"### Reference: the original EdgeJSON v3 release (not comparable)\n{caveat}")
+    gr.Dataframe(reference, interactive=False, elem_id="reference")
+    filters = [split, query, types, decodings, limit]
+    gr.on([c.change for c in filters], leaderboard, filters, [board, plot], api_name="leaderboard", **FAST)
+
+
+def build_demo(catalog: Catalog) -> gr.Blocks:
+    """The three tabs: Extract, Leaderboard, About."""
     with gr.Blocks(title=TITLE, fill_width=True) as demo:
         gr.Markdown(
             f"# {TITLE}\n**EdgeJSON** measures text → JSON extraction against JSON Schemas in three complexity bands; "
@@ -114,101 +201,23 @@ def build_demo(catalog: Catalog) -> gr.Blocks:
             elem_id="header",
         )
         with gr.Tab("Extract"):
-            with gr.Row():
-                with gr.Column(scale=5):
-                    with gr.Row():
-                        schema_id = gr.Dropdown(schema_choices, value="contact_info", label="EdgeJSON schema")
-                        example = gr.Dropdown([], label="Example from the test split")
-                    text = gr.Textbox(
-                        lines=5,
-                        max_lines=14,
-                        label=f"Text (at most {MAX_TEXT_CHARS:,} characters)",
-                        placeholder="Paste a text, or pick an example above.",
-                    )
-                    schema_box = gr.Code(
-                        pretty(load_schema("contact_info")),
-                        language="json",
-                        interactive=True,
-                        label="JSON Schema: the picked one, or paste your own",
-                        lines=6,
-                        max_lines=12,
-                    )
-                    with gr.Row(equal_height=True):
-                        model = gr.Dropdown(
-                            catalog.choices(),
-                            value=catalog.default_key(),
-                            label="Model",
-                            allow_custom_value=True,
-                            scale=3,
-                        )
-                        constrained = gr.Checkbox(
-                            label="Constrained decoding", scale=1, info="the output must follow the schema"
-                        )
-                    button = gr.Button("Extract", variant="primary")
-                with gr.Column(scale=4):
-                    output = gr.Code(
-                        language="json",
-                        label="Extracted JSON (the raw output when it holds none)",
-                        lines=10,
-                        interactive=False,
-                        wrap_lines=True,
-                    )
-                    verdict = gr.Markdown(elem_id="verdict")
-                    with gr.Accordion("Expected output (the example's answer in the dataset)", open=False):
-                        expected = gr.Code(language="json", interactive=False, show_label=False)
-                    with gr.Accordion("Details (latency, tokens, raw output)", open=False):
-                        details = gr.JSON(show_label=False)
+            extract_tab(demo, catalog, load_examples())
         with gr.Tab("Leaderboard"):
-            gr.Markdown(
-                "Every row is one committed results file (`results/<model>/<split>[-constrained].json`, written by "
-                "`edgejson-eval`); nothing here is typed by hand. **JSONExact %**: answers equal to the expected "
-                "object; **FieldF1**: top-level keys (the original metric); **Leaf F1**: every nested value; "
-                "**Valid %**: answers valid against their JSON Schema; **Simple / Medium / Complex %**: JSONExact "
-                "per band; **Size**: the base's GGUF file plus the adapter. **p50** (median latency per example, "
-                "batches of 8) and **Tok/s** (generated tokens per second) are measured on the **Machine** named; "
-                "compare them only between rows of the same machine. **N**: examples scored."
-                + ("" if len(table) else "\n\n**No results files are committed yet.**")
-                + "".join(f"\n\n⚠ Skipped {html.escape(p)}" for p in problems)
-            )
-            with gr.Row():
-                query = gr.Textbox("", label="Search models", placeholder="e.g. maaza", scale=2)
-                split = gr.Radio(
-                    splits,
-                    value="test",
-                    label="Split",
-                    info="test_unseen: schemas no model was trained on",
-                )
-                types = gr.CheckboxGroup(list(TYPES), value=list(TYPES), label="Type")
-                decodings = gr.CheckboxGroup(list(DECODINGS), value=list(DECODINGS), label="Decoding")
-                limit = gr.Slider(0, max_params, value=max_params, step=1, label="Max parameters (M)")
-            board_rows, board_plot = leaderboard("test", "", list(TYPES), list(DECODINGS), max_params)
-            board = gr.Dataframe(board_rows, interactive=False, pinned_columns=1, elem_id="leaderboard")
-            plot = gr.Plot(board_plot, show_label=False)
-            gr.Markdown(f"### Reference: the original EdgeJSON v3 release (not comparable)\n{caveat}")
-            gr.Dataframe(reference, interactive=False, elem_id="reference")
+            leaderboard_tab()
         with gr.Tab("About"):
             gr.Markdown(ABOUT)
-
-        # Only extraction uses the model: it runs one request at a time (the queue holds the others); the rest is
-        # cheap and never waits behind it.
-        fast = {"concurrency_limit": None}
-        schema_id.change(show_schema, schema_id, [schema_box, example], api_name="schema", **fast)
-        example.change(show_example, [schema_id, example], [text, expected], api_visibility="private", **fast)
-        inputs, outputs = [schema_box, text, model, constrained], [output, verdict, details]
-        button.click(extract, inputs, outputs, api_name="extract", concurrency_limit=1)
-        filters = [split, query, types, decodings, limit]
-        gr.on(
-            [c.change for c in filters],
-            leaderboard,
-            filters,
-            [board, plot],
-            api_name="leaderboard",
-            **fast,
-        )
-        demo.load(show_schema, schema_id, [schema_box, example], api_visibility="private", **fast)
     return demo
 
 
+LEADERBOARD_INTRO = (
+    "Every row is one committed results file (`results/<model>/<split>[-constrained].json`, written by "
+    "`edgejson-eval`); nothing here is typed by hand. **JSONExact %**: answers equal to the expected "
+    "object; **FieldF1**: top-level keys (the original metric); **Leaf F1**: every nested value; "
+    "**Valid %**: answers valid against their JSON Schema; **Simple / Medium / Complex %**: JSONExact "
+    "per band; **Size**: the base's GGUF file plus the adapter. **p50** (median latency per example, "
+    "batches of 8) and **Tok/s** (generated tokens per second) are measured on the **Machine** named; "
+    "compare them only between rows of the same machine. **N**: examples scored."
+)
 ABOUT = f"""
 ## The dataset
 **EdgeJSON** pairs texts (forms, narratives, emails, log lines, tables) with a JSON Schema and the JSON object the
@@ -235,7 +244,7 @@ Each run writes `results/<model>/<split>[-constrained].json` with every output, 
 the provenance. Open a pull request adding those files: the leaderboard is built from them and from nothing else.
 
 ## This demo
-Texts longer than {MAX_TEXT_CHARS:,} characters are refused. Pasted schemas may use `type`, `properties`,
+{LIMITS} Pasted schemas may use `type`, `properties`,
 `required`, `items`, `enum`, `format`, simple value constraints and annotations; other keywords (`$ref`, `anyOf`, …)
 are refused with the JSON pointer of each. Models run on CPU, one at a time; requests wait in a queue.
 Model kinds: **{ADAPTER}** (a Maaza LoRA adapter on its base) and **{ZERO_SHOT}** (a base model as released).

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from checks import InputError
+from checks import MAX_ANSWER_TOKENS, MAX_SECONDS, InputError
 from huggingface_hub import constants
 from paths import find_dir
 
@@ -154,12 +154,14 @@ class Catalog:
         constrained: bool,
         progress: Callable[..., Any] | None = None,
     ) -> Generation:
-        """Run ``option`` on one text with the canonical prompt; loads it first when it is not the loaded one."""
+        """Run ``option`` on one text with the canonical prompt, within the demo's answer budget and time limit; loads
+        it first when it is not the loaded one."""
         with self._lock:
             extractor = self._load(option, progress)
             extractor.constrained = constrained
             try:
-                (generation,) = extractor.generate([(schema, text)])
+                budget = min(extractor.schema_budget(schema), MAX_ANSWER_TOKENS)
+                (generation,) = extractor.generate([(schema, text)], max_new_tokens=budget, max_seconds=MAX_SECONDS)
             except ValueError as err:  # a prompt longer than the context, a schema the constraint engine refuses
                 raise InputError(str(err)) from None
         return generation

@@ -1,10 +1,12 @@
-"""What the Space accepts, and how it judges an answer: input checks with clear messages, validation with paths.
+"""What the Space accepts: input checks with clear messages, and the limits on the work one request may take.
 
 Texts longer than ``MAX_TEXT_CHARS`` are refused (not truncated: a cut text would silently lose fields). A pasted
-schema must be valid JSON, a valid Draft 2020-12 schema with an object at the top, and use only the keywords the
-canonical prompt's template can express or validation checks (``SUPPORTED_KEYWORDS``).
+schema must be valid JSON, a valid Draft 2020-12 schema with an object at the top, at most ``MAX_SCHEMA_PROPERTIES``
+properties, and use only the keywords the canonical prompt's template can express or validation checks
+(``SUPPORTED_KEYWORDS``). An answer gets at most ``MAX_ANSWER_TOKENS`` tokens and ``MAX_SECONDS`` of generation.
+Answers are read and validated by ``edgejson.answer``, as the metric reads them.
 
-Usage: ``schema = read_schema(pasted_text)``; ``errors = validation_errors(obj, schema)``
+Usage: ``schema = read_schema(pasted_text)``
 """
 
 from __future__ import annotations
@@ -12,12 +14,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
-
 from edgejson.schemas import SchemaError, parse_schema
 
 MAX_TEXT_CHARS = 8_000  # ~2,000 tokens: well inside the bases' context, and seconds, not minutes, on a CPU
 MAX_SCHEMA_CHARS = 20_000
+MAX_SCHEMA_PROPERTIES = 60  # EdgeJSON's largest schema has 23
+MAX_ANSWER_TOKENS = 1_536  # EdgeJSON's longest answers, indented, fit; about a minute on a CPU
+MAX_SECONDS = 90  # of generation per request: one request never holds the model for minutes
+LIMITS = (
+    f"Limits per request: a text of {MAX_TEXT_CHARS:,} characters; a schema of {MAX_SCHEMA_CHARS:,} characters and "
+    f"{MAX_SCHEMA_PROPERTIES} properties; an answer of {MAX_ANSWER_TOKENS:,} tokens and {MAX_SECONDS} seconds."
+)
 SUPPORTED_KEYWORDS = frozenset(
     {
         # rendered into the prompt's template
@@ -64,6 +71,20 @@ def _unsupported(schema: Any, path: tuple[str, ...] = ()) -> list[str]:
     return found
 
 
+def _count_properties(schema: Any) -> int:
+    """Properties declared in the schema and its subschemas (counted iteratively)."""
+    count, pending = 0, [schema]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            subschemas = node.get("properties")
+            if isinstance(subschemas, dict):
+                count += len(subschemas)
+                pending += subschemas.values()
+            pending += [node.get("items"), node.get("additionalProperties")]
+    return count
+
+
 def read_schema(text: str | None) -> dict[str, Any]:
     """A pasted JSON Schema, parsed and checked; ``InputError`` names the line, column or JSON pointer at fault."""
     text = (text or "").strip()
@@ -75,6 +96,12 @@ def read_schema(text: str | None) -> dict[str, Any]:
         schema = parse_schema(text, "The schema box")
     except SchemaError as err:
         raise InputError(str(err)) from None
+    properties = _count_properties(schema)
+    if properties > MAX_SCHEMA_PROPERTIES:
+        raise InputError(
+            f"The schema has {properties} properties; this demo accepts at most {MAX_SCHEMA_PROPERTIES}, "
+            "so that one request cannot hold the model for minutes."
+        )
     unsupported = _unsupported(schema)
     if unsupported:
         shown = ", ".join(unsupported[:5]) + (f" and {len(unsupported) - 5} more" if len(unsupported) > 5 else "")
@@ -83,13 +110,6 @@ def read_schema(text: str | None) -> dict[str, Any]:
             f"Supported: {', '.join(sorted(SUPPORTED_KEYWORDS))}."
         )
     return schema
-
-
-def validation_errors(value: Any, schema: dict[str, Any], limit: int = 5) -> list[str]:
-    """Why ``value`` does not validate against ``schema`` (JSON pointer: message), deepest first; [] when valid."""
-    validator = Draft202012Validator(schema, format_checker=FormatChecker())
-    errors = sorted(validator.iter_errors(value), key=lambda e: (-len(e.absolute_path), list(map(str, e.path))))
-    return [f"{_pointer(*map(str, e.absolute_path)) or '/'}: {e.message}" for e in errors[:limit]]
 
 
 def pretty(value: Any) -> str:

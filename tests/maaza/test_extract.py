@@ -41,6 +41,12 @@ def test_each_row_keeps_its_own_budget_in_a_batch(extractor):
         assert (generation.new_tokens == budget) == (generation.stop == "budget")
 
 
+def test_generation_stops_at_its_time_limit(extractor):
+    generations = extractor.generate(_requests(), max_new_tokens=200, batch_size=2, max_seconds=0)
+    assert [g.stop for g in generations] == ["time"] * len(TEXTS)
+    assert all(g.new_tokens == 1 for g in generations)  # each row stops after its first token
+
+
 def test_constrained_outputs_follow_the_schema_and_stop_when_the_object_closes(constrained):
     generations = constrained.generate(_requests(), max_new_tokens=200, batch_size=3)
     for generation in generations:

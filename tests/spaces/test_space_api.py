@@ -6,6 +6,7 @@ import copy
 import json
 from concurrent.futures import wait
 
+import httpx
 import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
@@ -69,6 +70,43 @@ def test_bad_input_gets_a_clear_message(client, space, taught, schema, text, mod
     with pytest.raises(AppError, match=message) as raised:
         client.predict(schema, text, model, False, api_name="/extract")
     assert "Traceback" not in str(raised.value)
+
+
+def _nested(levels: int) -> str:
+    schema = {"type": "string"}
+    for _ in range(levels):
+        schema = {"type": "object", "properties": {"a": schema}}
+    return json.dumps(schema)
+
+
+WIDE = json.dumps({"type": "object", "properties": {f"field_{i}": {"type": "string"} for i in range(500)}})
+
+
+@pytest.mark.parametrize(
+    ("schema", "message"),
+    [
+        (WIDE, "The schema has 500 properties; this demo accepts at most 60"),
+        (_nested(100), "the schema nests deeper than 64 levels of JSON"),
+    ],
+    ids=["500-properties", "100-levels"],
+)
+def test_a_schema_too_big_for_one_request_is_refused_saying_so(client, space, taught, schema, message):
+    with pytest.raises(AppError, match=message) as raised:
+        client.predict(schema, taught["text"], space["model"], False, api_name="/extract")
+    assert "Traceback" not in str(raised.value)
+
+
+def test_boolean_subschemas_are_accepted(client, space, taught):
+    schema = copy.deepcopy(taught["schema"])
+    schema["properties"] |= {"anything": True, "never": False, "none": {"type": "array", "items": False}}
+    args = (json.dumps(schema), taught["text"], space["model"], False)
+    _, verdict, details = client.predict(*args, api_name="/extract")
+    assert details["new_tokens"] > 0 and "against the schema" in verdict  # the prompt was built, the model ran
+
+
+def test_the_limits_of_one_request_are_on_the_page(space):
+    page = httpx.get(space["url"].rstrip("/") + "/config", timeout=30).text
+    assert "Limits per request: a text of 8,000 characters" in page and "1,536 tokens and 90 seconds" in page
 
 
 def test_twenty_concurrent_extractions_all_complete(client, space, taught):
