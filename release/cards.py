@@ -14,6 +14,7 @@ import yaml
 from huggingface_hub import DatasetCard, ModelCard, RepoCard, SpaceCard
 from huggingface_hub.utils import filter_repo_objects
 
+from maaza.results import ResultsError, headline, read_run
 from release.config import Release, ReleaseError, RepoSpec
 
 CARD = "README.md"
@@ -125,7 +126,7 @@ def _agrees(published: Any, measured: Any) -> bool:
 def _is_constrained(result: Any) -> bool:
     """A model-index result measured with constrained decoding: its source file or its names say so."""
     if result.source_url:
-        return Path(result.source_url).stem.endswith("-constrained")
+        return re.search(r"-constrained(-first\d+)?$", Path(result.source_url).stem) is not None
     names = " ".join(
         str(v) for v in (result.task_name, result.metric_name, result.metric_config, result.dataset_config)
     )
@@ -137,10 +138,11 @@ def _model_index_problems(repo: RepoSpec, card: RepoCard) -> list[str]:
     """Every model-index value equals its results file's score, and every results file is in the model-index."""
     if repo.results is None:
         return []
-    runs = {}
-    for path in sorted(repo.results.glob("*.json")):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        runs[(data["dataset"]["split"], bool(data["decoding"]["constrained"]))] = (path.name, data["scores"])
+    try:
+        best = headline(read_run(path) for path in sorted(repo.results.glob("*.json")))
+    except ResultsError as err:
+        return [f"model-index: {err}"]
+    runs = {(split, constrained): (run.path.name, run.scores) for (_, split, constrained), run in best.items()}
     problems, seen = [], set()
     for result in card.data.eval_results or []:
         run = (result.dataset_split, _is_constrained(result))

@@ -6,9 +6,10 @@ Usage: ``python -m release.readme`` rewrites the block between the markers in RE
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
+
+from maaza.results import ResultsError, Run, headline, read_run, results_files
 
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 RUNS = (("test", False), ("test", True), ("test_unseen", False), ("test_unseen", True))
@@ -21,15 +22,13 @@ def _cell(value: float | None, percent: bool = True) -> str:
 
 
 def results_table(results_dir: Path) -> str:
-    """One markdown row per evaluated model (folder of ``results_dir``), best test JSONExact first."""
+    """One markdown row per evaluated model, best test JSONExact first; each cell from the model's headline run of
+    that split and decoding (its run on the most examples; runs on other data files are no split)."""
     models: dict[str, dict] = {}
-    for path in sorted(results_dir.glob("*/*.json")):
-        if path.parent.name == "reference":
-            continue
-        data = json.loads(path.read_text(encoding="utf-8"))
-        row = models.setdefault(path.parent.name, {"params": data["model"]["parameters"], "runs": {}})
-        row["adapter"] = bool(data["model"]["adapter"])
-        row["runs"][(data["dataset"]["split"], bool(data["decoding"]["constrained"]))] = data
+    best = headline(read_run(path) for path in results_files(results_dir))
+    for (label, split, constrained), run in best.items():
+        row = models.setdefault(label, {"params": run.model.parameters, "adapter": bool(run.model.adapter)})
+        row.setdefault("runs", {})[(split, constrained)] = run
     lines = [
         "| Model | Params | Type | test JSONExact | test leaf F1 | test JSONExact, constrained "
         "| test_unseen JSONExact | test_unseen JSONExact, constrained | tokens/s (test) | examples (test) |",
@@ -37,19 +36,19 @@ def results_table(results_dir: Path) -> str:
     ]
 
     def exact(row: dict, run: tuple[str, bool]) -> float | None:
-        return row["runs"][run]["scores"]["json_exact"] if run in row["runs"] else None
+        return row["runs"][run].value("scores.json_exact") if run in row["runs"] else None
 
     for name, row in sorted(models.items(), key=lambda item: (-(exact(item[1], RUNS[0]) or -1), item[0])):
-        test = row["runs"].get(RUNS[0])
+        test: Run | None = row["runs"].get(RUNS[0])
         cells = [
             name,
             f"{row['params'] / 1e6:.0f}M",
             "LoRA fine-tuned" if row["adapter"] else "zero-shot",
             _cell(exact(row, RUNS[0])),
-            _cell(test["scores"]["leaf_f1"] if test else None, percent=False),
+            _cell(test.value("scores.leaf_f1") if test else None, percent=False),
             *(_cell(exact(row, run)) for run in RUNS[1:]),
-            f"{test['performance']['tokens_per_s']:.1f}" if test else "–",
-            str(test["dataset"]["examples"]) if test else "–",
+            f"{test.value('performance.tokens_per_s'):.1f}" if test else "–",
+            str(test.dataset.examples) if test else "–",
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -67,7 +66,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     head, rest = text.split(START, 1)
     _, tail = rest.split(END, 1)
-    updated = f"{head}{START}\n{results_table(args.results)}\n{END}{tail}"
+    try:
+        updated = f"{head}{START}\n{results_table(args.results)}\n{END}{tail}"
+    except ResultsError as err:
+        print(err, file=sys.stderr)
+        return 1
     if args.check:
         if updated != text:
             print(f"{args.readme}: the results table is out of date; run `python -m release.readme`", file=sys.stderr)

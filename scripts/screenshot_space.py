@@ -24,6 +24,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
+from maaza.results import headline, read_run, results_files
+
 REPO = Path(__file__).resolve().parents[1]
 APP = REPO / "spaces" / "edgejson" / "app.py"
 CHROMIUM_FLAGS = [
@@ -66,13 +68,9 @@ def launched_space(timeout_s: float = 300, app_args: list[str] = ()) -> Iterator
 
 
 def committed_models(results_dir: Path, split: str = "test") -> list[str]:
-    """One model name per results file of ``split`` (its adapter's folder, else its base), read from the files."""
-    names = []
-    for path in sorted(results_dir.glob("*/*.json")):
-        record = json.loads(path.read_text(encoding="utf-8"))
-        if path.parent.name != "reference" and record["dataset"]["split"] == split:
-            names.append(Path(record["model"]["adapter"] or record["model"]["name"]).name)
-    return names
+    """One model name per headline run of ``split`` (see ``maaza.results.headline``), read from the files."""
+    best = headline(read_run(path) for path in results_files(results_dir))
+    return [label for label, run_split, _ in best if run_split == split]
 
 
 def first_column(page: Page, table_id: str) -> list[str]:

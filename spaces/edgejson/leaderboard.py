@@ -1,7 +1,8 @@
-"""The leaderboard: one row per committed results file, filters, the accuracy-against-size plot, the reference table.
+"""The leaderboard: a row per model, split and decoding, filters, the accuracy-against-size plot, the reference table.
 
-Every figure is read from ``results/<model>/<split>[-constrained].json`` (written by ``edgejson-eval``); the
-original release's published numbers come from ``results/reference/edgejson-v3.json`` and stay in their own table.
+Every figure is read by ``maaza.results`` from the files ``edgejson-eval`` writes under ``results/<model>/``: per
+model, split and decoding, its run on the most examples. The original release's published numbers come from
+``results/reference/edgejson-v3.json`` and stay in their own table.
 
 Usage: ``table = load_leaderboard(find_dir("results"))``
 """
@@ -22,6 +23,7 @@ from matplotlib.ticker import NullFormatter  # noqa: E402
 from paths import find_dir  # noqa: E402
 
 from maaza.bases import BASES  # noqa: E402
+from maaza.results import ModelInfo, ResultsError, Run, headline, read_run, results_files  # noqa: E402
 
 BANDS = ("simple", "medium", "complex")
 TYPES = ("fine-tuned adapter", "zero-shot")
@@ -45,82 +47,68 @@ COLUMNS = [
 HIDDEN = ["Parameters", "Split", "File"]  # for filtering and provenance, not shown
 
 
-class ResultsError(ValueError):
-    """A results file the leaderboard cannot read; the message names the file and the missing field."""
-
-
-def _get(data: dict[str, Any], path: str, source: Path) -> Any:
-    value: Any = data
-    for key in path.split("."):
-        if not isinstance(value, dict) or key not in value:
-            raise ResultsError(f"{source}: no field {path!r}")
-        value = value[key]
-    return value
-
-
 def _percent(value: float | None) -> float | None:
     return None if value is None else round(100 * value, 1)
 
 
-def model_name(model: dict[str, Any]) -> str:
-    """How a results file's model is named on the leaderboard: its adapter's folder, else its base."""
-    return Path(model["adapter"] or model["name"]).name
-
-
-def size_mb(model: dict[str, Any]) -> float | None:
+def size_mb(model: ModelInfo) -> float | None:
     """Size on disk: the results file's ``size_mb`` when it records one, else the registered base's GGUF file (what
     an edge device stores) plus the adapter's weights when the adapter folder is at hand; None when unknown."""
-    if model.get("size_mb") is not None:
-        return model["size_mb"]
-    base = BASES.get(model["name"]) or next((b for b in BASES.values() if b.hub_id == model["name"]), None)
+    if model.size_mb is not None:
+        return model.size_mb
+    base = BASES.get(model.name) or next((b for b in BASES.values() if b.hub_id == model.name), None)
     if base is None:
         return None
-    if not model["adapter"]:
+    if not model.adapter:
         return base.gguf_mb
     folder = find_dir("maaza_models")
-    weights = folder / Path(model["adapter"]).name / "adapter_model.safetensors" if folder else None
+    weights = folder / Path(model.adapter).name / "adapter_model.safetensors" if folder else None
     return round(base.gguf_mb + weights.stat().st_size / 1e6, 1) if weights and weights.is_file() else None
 
 
-def summarise(data: dict[str, Any], source: Path) -> dict[str, Any]:
-    """One leaderboard row from a results file (``edgejson-eval``'s aggregates, performance and provenance)."""
-    model = _get(data, "model", source)
-    parameters = _get(data, "model.parameters", source)
-    scores = _get(data, "scores", source)
-    bands = _get(data, "by_complexity", source)
-    machine = _get(data, "provenance.machine", source)
+def _machine(run: Run) -> str:
+    """The run's GPUs, else its CPU and cores (files written before ``gpus`` name one ``gpu``)."""
+    machine = run.value("provenance.machine")
+    gpus = machine.get("gpus") or ([machine["gpu"]] if machine.get("gpu") else [])
+    return ", ".join(gpus) or f"{machine.get('cpu')}, {machine.get('cpu_cores')} cores"
+
+
+def summarise(run: Run, source: Path) -> dict[str, Any]:
+    """One leaderboard row from a run (``edgejson-eval``'s aggregates, performance and provenance)."""
+    bands = run.by_complexity
     return {
-        "Model": model_name(model),
-        "Type": "fine-tuned adapter" if model.get("adapter") else "zero-shot",
-        "Decoding": "constrained" if _get(data, "decoding.constrained", source) else "free",
-        "Params (M)": round(parameters / 1e6, 1),
-        "Size (MB)": size_mb(model),
-        "JSONExact %": _percent(_get(data, "scores.json_exact", source)),
-        "FieldF1": round(_get(data, "scores.field_f1", source), 3),
-        "Leaf F1": round(_get(data, "scores.leaf_f1", source), 3),
-        "Valid %": _percent(scores.get("schema_valid")),
+        "Model": run.label,
+        "Type": "fine-tuned adapter" if run.model.adapter else "zero-shot",
+        "Decoding": "constrained" if run.constrained else "free",
+        "Params (M)": round(run.model.parameters / 1e6, 1),
+        "Size (MB)": size_mb(run.model),
+        "JSONExact %": _percent(run.value("scores.json_exact")),
+        "FieldF1": round(run.value("scores.field_f1"), 3),
+        "Leaf F1": round(run.value("scores.leaf_f1"), 3),
+        "Valid %": _percent(run.scores.get("schema_valid")),
         **{f"{band.capitalize()} %": _percent(bands.get(band, {}).get("json_exact")) for band in BANDS},
-        "p50 (s)": round(_get(data, "performance.latency_p50_s", source), 2),
-        "Tok/s": round(_get(data, "performance.tokens_per_s", source), 1),
-        "N": _get(data, "dataset.examples", source),
-        "Machine": machine.get("gpu") or f"{machine.get('cpu')}, {machine.get('cpu_cores')} cores",
-        "Parameters": parameters,
-        "Split": _get(data, "dataset.split", source),
+        "p50 (s)": round(run.value("performance.latency_p50_s"), 2),
+        "Tok/s": round(run.value("performance.tokens_per_s"), 1),
+        "N": run.dataset.examples,
+        "Machine": _machine(run),
+        "Parameters": run.model.parameters,
+        "Split": run.dataset.split,
         "File": str(source),
     }
 
 
 def load_leaderboard(results_dir: Path | None) -> tuple[pd.DataFrame, list[str]]:
-    """Every results file under ``results_dir`` (the reference folder aside) as a row, best JSONExact first,
+    """The headline run of every model, split and decoding under ``results_dir`` as a row, best JSONExact first,
     and a message for each file that could not be read (it is left out)."""
-    rows, problems = [], []
-    for path in sorted(results_dir.glob("*/*.json")) if results_dir else []:
-        if path.parent.name == "reference":
-            continue
+    runs, rows, problems = [], [], []
+    for path in results_files(results_dir):
         try:
-            rows.append(summarise(json.loads(path.read_text(encoding="utf-8")), path.relative_to(results_dir.parent)))
-        except json.JSONDecodeError as err:
-            problems.append(f"{path.relative_to(results_dir.parent)}: not valid JSON at line {err.lineno}: {err.msg}")
+            runs.append(read_run(path))
+        except ResultsError as err:
+            problems.append(str(err))
+    for run in headline(runs).values():
+        try:
+            rows.append(summarise(run, run.path.relative_to(results_dir.parent)))
         except ResultsError as err:
             problems.append(str(err))
     table = pd.DataFrame(rows, columns=COLUMNS + HIDDEN)

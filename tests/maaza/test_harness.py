@@ -49,7 +49,8 @@ def test_writes_a_results_file_that_a_rerun_reproduces(capsys, tmp_path, tiny_mo
     args = ("--model", tiny_model, "--data", tickets, "--constrained", "--batch-size", "2")
     code, out, _ = _evaluate(capsys, *args, "--results-dir", tmp_path / "first")
     assert code == 0
-    path = tmp_path / "first" / tiny_model.name / "tickets-constrained.json"
+    (path,) = (tmp_path / "first" / tiny_model.name).iterdir()
+    assert re.fullmatch(r"tickets-[0-9a-f]{10}-constrained\.json", path.name)  # the data file's stem and rows
     assert f"results: {path}" in out and "json_exact" in out and "tokens/s" in out
     first = json.loads(path.read_text())
     assert first["dataset"]["examples"] == 3 and first["decoding"]["constrained"] is True
@@ -61,12 +62,13 @@ def test_writes_a_results_file_that_a_rerun_reproduces(capsys, tmp_path, tiny_mo
     assert perf["tokens_per_s"] > 0 and perf["latency_p95_s"] >= perf["latency_p50_s"] > 0 and perf["peak_rss_mb"] > 0
     assert perf["mask_ms_per_token"] > 0 and perf["schema_compile_s"] >= 0
     assert {"torch", "transformers", "xgrammar"} <= set(first["provenance"]["libraries"])
+    assert {"cpu", "cpu_cores", "gpus", "memory_gb"} <= set(first["provenance"]["machine"])
     example = first["examples"][0]
     assert example["id"] == "t0" and json.loads(example["raw_output"]) == example["parsed"]
     assert example["stop"] == "json" and example["new_tokens"] < example["budget"]
 
     _evaluate(capsys, *args, "--results-dir", tmp_path / "second")
-    second = json.loads((tmp_path / "second" / tiny_model.name / "tickets-constrained.json").read_text())
+    second = json.loads((tmp_path / "second" / tiny_model.name / path.name).read_text())
     timeless = [[{k: v for k, v in e.items() if k != "latency_s"} for e in r["examples"]] for r in (first, second)]
     assert timeless[0] == timeless[1]
     assert (second["scores"], second["by_schema"]) == (first["scores"], first["by_schema"])
@@ -81,8 +83,11 @@ def test_scores_rows_in_the_original_layout_with_a_schemas_folder(capsys, tmp_pa
     args = ("--model", tiny_model, "--data", data, "--schemas", tmp_path / "schemas", "--limit", "1")
     code, _, err = _evaluate(capsys, *args, "--results-dir", tmp_path / "results")
     assert code == 0, err
-    record = json.loads((tmp_path / "results" / tiny_model.name / "v3.json").read_text())
+    (path,) = (tmp_path / "results" / tiny_model.name).iterdir()
+    assert re.fullmatch(r"v3-[0-9a-f]{10}-first1\.json", path.name)  # a run on the first row only says so
+    record = json.loads(path.read_text())
     assert record["dataset"]["examples"] == 1 and record["dataset"]["limit"] == 1
+    assert record["dataset"]["split"] is None and record["dataset"]["source"] == str(data)
     assert record["examples"][0]["complexity"] == "simple"  # told by the schema's folder
     assert record["performance"]["mask_ms_per_token"] is None
 
@@ -91,7 +96,7 @@ def test_an_edgejson_split_by_name(capsys, tmp_path, tiny_model):
     code, _, err = _evaluate(capsys, "--model", tiny_model, "--split", "test_unseen", "--limit", "1",
                              "--results-dir", tmp_path)  # fmt: skip
     assert code == 0, err
-    record = json.loads((tmp_path / tiny_model.name / "test_unseen.json").read_text())
+    record = json.loads((tmp_path / tiny_model.name / "test_unseen-first1.json").read_text())
     assert record["dataset"]["split"] == "test_unseen" and len(record["dataset"]["sha256"]) == 64
     assert record["examples"][0]["budget"] > 16
 
@@ -101,7 +106,8 @@ def test_the_results_folder_is_named_after_the_adapter(capsys, tmp_path, tiny_mo
     args = ("--model", tiny_model, "--adapter", adapter, "--data", tickets, "--limit", "1")
     code, _, err = _evaluate(capsys, *args, "--results-dir", tmp_path / "results")
     assert code == 0, err
-    record = json.loads((tmp_path / "results" / "my-adapter" / "tickets.json").read_text())
+    (path,) = (tmp_path / "results" / "my-adapter").glob("tickets-*-first1.json")
+    record = json.loads(path.read_text())
     assert record["model"]["adapter"] == str(adapter) and len(record["model"]["adapter_sha256"]) == 64
     code, _, err = _evaluate(capsys, "--model", tiny_model, "--adapter", tmp_path / "nowhere", "--data", tickets)
     assert code == 2 and "no LoRA adapter" in err

@@ -16,9 +16,9 @@ from maaza import harness
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _card(adapter: Path, results: Path) -> subprocess.CompletedProcess:
+def _card(adapter: Path, results: Path, *options: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "maaza.card", str(adapter), "--results", str(results)],
+        [sys.executable, "-m", "maaza.card", str(adapter), "--results", str(results), *options],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -28,24 +28,24 @@ def _card(adapter: Path, results: Path) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def scored(tmp_path_factory, trained, tiny_base, tiny_dataset) -> tuple[Path, Path]:
-    """The tiny adapter (copied) scored by the harness on a "test" file, greedy and constrained."""
+    """The tiny adapter (copied) scored by the harness on a "test" split, greedy and constrained."""
     tmp = tmp_path_factory.mktemp("scored")
     adapter = tmp / "maaza-tiny-json"
     shutil.copytree(trained, adapter)
-    data = tmp / "test.jsonl"
-    shutil.copyfile(tiny_dataset / "data" / "validation.jsonl", data)
+    (tmp / "dataset" / "data").mkdir(parents=True)
+    shutil.copyfile(tiny_dataset / "data" / "validation.jsonl", tmp / "dataset" / "data" / "test.jsonl")
     for extra in ([], ["--constrained"]):
         argv = [
             "--model",
             str(tiny_base),
             "--adapter",
             str(adapter),
-            "--data",
-            str(data),
+            "--dataset",
+            str(tmp / "dataset"),
             "--results-dir",
             str(tmp / "results"),
         ]
-        assert harness.main([*argv, *extra, "--limit", "2", "--batch-size", "2"]) == 0
+        assert harness.main([*argv, *extra, "--batch-size", "2"]) == 0
     return adapter, tmp / "results" / adapter.name
 
 
@@ -70,7 +70,7 @@ def test_the_card_reports_the_results_files(scored):
     assert card.data.base_model == info["base_model"]
     assert f"{info['steps']} optimizer steps" in card.text
     assert (
-        f"| test | constrained | 2 | {100 * files['test-constrained.json']['scores']['json_exact']:.1f}%" in card.text
+        f"| test | constrained | 4 | {100 * files['test-constrained.json']['scores']['json_exact']:.1f}%" in card.text
     )
     assert "## Limitations" in card.text
     failures = files["test.json"]["scores"]["failures"]
@@ -100,3 +100,27 @@ def test_an_adapter_without_training_info_is_a_clear_error(scored, tmp_path):
     done = _card(bare, results)
     assert done.returncode == 2
     assert f"{bare / 'training_info.json'}: missing" in done.stderr
+
+
+def test_the_hub_ids_come_from_the_release_file(scored, tmp_path):
+    adapter, results = scored
+    release = tmp_path / "release.yaml"
+    release.write_text(
+        "org: TestOrg\nrepos:\n  - {name: data, type: dataset, sources: [{folder: edgejson_dataset}]}\n"
+        "  - {name: board, type: space, sources: [{folder: results, to: results}]}\n"
+    )
+    partial = json.loads((results / "test.json").read_text())  # a run on fewer rows never stands for the split
+    partial["dataset"].update(examples=1, limit=1)
+    (results / "test-first1.json").write_text(json.dumps(partial))
+    try:
+        done = _card(adapter, results, "--release", str(release))
+    finally:
+        (results / "test-first1.json").unlink()
+    assert done.returncode == 0, done.stderr[-2000:]
+    card = ModelCard.load(adapter / "README.md")
+    assert card.data.datasets == ["TestOrg/data"] and "CycleCore" not in card.text
+    assert '"TestOrg/Maaza-TINY-JSON"' in card.text
+    assert {r.source_url for r in card.data.eval_results} == {
+        f"https://huggingface.co/spaces/TestOrg/board/blob/main/results/{results.name}/{name}"
+        for name in ("test.json", "test-constrained.json")
+    }

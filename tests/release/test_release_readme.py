@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,21 @@ def test_table_is_written_between_the_markers_then_checks_clean(tmp_path: Path, 
         "| base-y | 135M | zero-shot | 5.0% | 0.300 | – | – | – | 42.0 | 16 |",
     ]
     assert main([*args, "--check"]) == 0
+
+
+def test_each_cell_is_the_split_run_on_the_most_examples_and_data_files_are_no_split(tmp_path: Path) -> None:
+    readme = write(tmp_path / "README.md", f"{START}\n{END}\n")
+    write(tmp_path / "results/maaza-x/test.json", results_file("test", False, {"json_exact": 0.75, "leaf_f1": 0.97}))
+    partial = json.loads(results_file("test", False, {"json_exact": 0.0, "leaf_f1": 0.0}))
+    partial["dataset"].update(examples=1, limit=1)
+    write(tmp_path / "results/maaza-x/test-first1.json", json.dumps(partial))
+    mine = json.loads(results_file("test", False, {"json_exact": 1.0, "leaf_f1": 1.0}))
+    mine["model"]["adapter"] = "mine"
+    mine["dataset"]["source"] = "my/test.jsonl"  # how a run on a data file named test.jsonl was once recorded
+    write(tmp_path / "results/mine/test.json", json.dumps(mine))
+    assert main(["--readme", str(readme), "--results", str(tmp_path / "results")]) == 0
+    rows = [line for line in readme.read_text().splitlines() if line.startswith("| ") and "---" not in line][1:]
+    assert rows == ["| maaza-x | 135M | LoRA fine-tuned | 75.0% | 0.970 | – | – | – | 42.0 | 16 |"]
 
 
 def test_readme_without_markers_is_an_error(tmp_path: Path, capsys) -> None:

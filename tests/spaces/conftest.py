@@ -16,8 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import torch
-from tiny_models import chatml_tokenizer, random_llama
+from tiny_models import save_taught_model
 
 from edgejson import build_messages, format_answer
 from edgejson.schemas import load_schema
@@ -39,30 +38,8 @@ def taught() -> dict:
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory, taught) -> Path:
     """A local model folder (a 1-layer Llama) whose greedy answer to the taught example is its expected JSON."""
-    folder = tmp_path_factory.mktemp("tiny-model")
     messages = build_messages(taught["schema"], taught["text"])
-    completion = format_answer(taught["answer"]) + "<|im_end|>"
-    fast = chatml_tokenizer([m["content"] for m in messages] + [completion], vocab_size=1000)
-    model = random_llama(
-        fast, num_hidden_layers=1, num_key_value_heads=4, max_position_embeddings=2048, tie_word_embeddings=False
-    )
-    prompt = fast.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
-    prompt_ids = fast(prompt, add_special_tokens=False)["input_ids"]
-    answer_ids = fast(completion, add_special_tokens=False)["input_ids"]
-    ids = torch.tensor([prompt_ids + answer_ids])
-    labels = ids.clone()
-    labels[0, : len(prompt_ids)] = -100
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
-    for _ in range(300):  # about 40 steps, seconds: until the answer is the clear greedy choice
-        loss = model(input_ids=ids, labels=labels).loss
-        loss.backward()
-        optimizer.step()
-        optimizer.zero_grad()
-        if loss.item() < 0.05:
-            break
-    model.save_pretrained(folder)
-    fast.save_pretrained(folder)
-    return folder
+    return save_taught_model(tmp_path_factory.mktemp("tiny-model"), messages, format_answer(taught["answer"]))
 
 
 @contextlib.contextmanager

@@ -18,7 +18,7 @@ APP = REPO / "spaces" / "edgejson" / "app.py"
 
 
 @pytest.fixture(scope="module")
-def published(tiny_model, taught, launch, tmp_path_factory):
+def published(tiny_model, launch, tmp_path_factory):
     """A staged Space repo (as ``make push`` stages it) with one results file, running; its URL and that file."""
     root = tmp_path_factory.mktemp("published")
     for path in APP.parent.iterdir():
@@ -35,16 +35,9 @@ def published(tiny_model, taught, launch, tmp_path_factory):
     orphan.mkdir(parents=True)
     (orphan / "adapter_config.json").write_text(json.dumps({"base_model_name_or_path": "nobody/no-such-base"}))
     (orphan / "adapter_model.safetensors").write_bytes(b"")
-    rows = [
-        {"text": taught["text"], "schema_id": "contact_info", "expected_output": json.dumps(taught["answer"])},
-        {"text": "Name: Grace Hopper. Email: grace@navy.mil.", "schema_id": "contact_info",
-         "expected_output": json.dumps({"name": "Grace Hopper", "email": "grace@navy.mil"})},
-    ]  # fmt: skip
-    data = root.parent / "test.jsonl"
-    data.write_text("".join(json.dumps(row) + "\n" for row in rows))
     done = subprocess.run(
-        [sys.executable, "-m", "maaza.harness", "--model", str(tiny_model), "--data", str(data),
-         "--results-dir", str(root / "results")],
+        [sys.executable, "-m", "maaza.harness", "--model", str(tiny_model), "--split", "test", "--limit", "2",
+         "--dataset", str(REPO / "edgejson_dataset"), "--results-dir", str(root / "results")],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
