@@ -13,9 +13,10 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError as _MetaError
 
+from edgejson.answer import schema_validator
 from edgejson.prompt import check_depth
+from edgejson.resources import package_data
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "edgejson_dataset" / "schemas"
 BANDS = ("simple", "medium", "complex")
 
 
@@ -44,17 +45,27 @@ def parse_schema(text: str, source: str = "<schema>") -> dict[str, Any]:
         raise SchemaError(f"{source}: invalid schema at {_pointer(err.path)}: {err.message}") from None
     if schema.get("type") != "object":
         raise SchemaError(f'{source}: the top-level schema must have "type": "object" at /type')
+    try:
+        schema_validator(schema)  # the metric's rules: every $ref must resolve, within the schema
+    except ValueError as err:
+        raise SchemaError(f"{source}: {err}") from None
     return schema
 
 
 @cache
+def _schema_dir() -> Path:
+    """EdgeJSON's schemas: package data of the dataset (``edgejson_dataset/schemas``), wherever it is installed."""
+    return package_data("edgejson_dataset", "schemas")
+
+
+@cache
 def _registry() -> dict[str, Path]:
-    return {path.stem: path for band in BANDS for path in sorted((SCHEMA_DIR / band).glob("*.json"))}
+    return {path.stem: path for band in BANDS for path in sorted((_schema_dir() / band).glob("*.json"))}
 
 
 @cache
 def _held_out() -> frozenset[str]:
-    listing = SCHEMA_DIR / "held_out.txt"
+    listing = _schema_dir() / "held_out.txt"
     if not listing.exists():
         return frozenset()
     return frozenset(line.strip() for line in listing.read_text().splitlines() if line.strip() and line[0] != "#")

@@ -1,16 +1,29 @@
 """Maaza: tiny models that turn text into JSON, their base models (offline), inference and the EdgeJSON harness.
 
+Importing ``maaza`` loads nothing heavy and changes no setting: each name below is imported on first use.
+
 Usage: ``from maaza import Extractor; Extractor.load().extract("contact_info", "Reach Ana at ana@diaz.dev")``
 """
 
-import os
+from __future__ import annotations
 
-# OpenMP threads that spin while waiting make decoding up to 15x slower when other processes share the cores (measured
-# on a busy 2-core machine); waiting passively costs little when they do not. Set before torch loads OpenMP.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+from importlib import import_module
+from typing import Any
 
-from maaza.adapters import AdapterError
-from maaza.bases import BASES, DEFAULT_BASE, BaseModelError, load_base
-from maaza.extract import Extractor, Generation
+_HOMES = {
+    "AdapterError": "maaza.adapters",
+    "BASES": "maaza.bases",
+    "DEFAULT_BASE": "maaza.bases",
+    "BaseModelError": "maaza.bases",
+    "load_base": "maaza.bases",
+    "Extractor": "maaza.extract",
+    "Generation": "maaza.extract",
+}
 
-__all__ = ["BASES", "DEFAULT_BASE", "AdapterError", "BaseModelError", "Extractor", "Generation", "load_base"]
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'maaza' has no attribute {name!r}")
+    return getattr(import_module(_HOMES[name]), name)

@@ -35,8 +35,9 @@ from maaza.bases import DEFAULT_BASE, load_base
 from maaza.constrained import SchemaConstraint
 from maaza.jsonscan import ObjectScanner
 
-# The released Maaza adapter: ``maaza extract`` uses it when no --model is named and it exists.
-RELEASED_ADAPTER = Path(__file__).resolve().parent.parent / "maaza_models" / "maaza-mlm-135m-json"
+# The released Maaza adapter, relative to the working directory (a clone): ``maaza extract`` uses it when no --model is
+# named and it is there.
+RELEASED_ADAPTER = Path("maaza_models") / "maaza-mlm-135m-json"
 
 # Budget for an answer when only the schema is known, per token of the schema's template: EdgeJSON's compact answers
 # are at most 2.6 times their template's length (SmolLM2 tokenizer) and indented ones up to 1.9 times longer again.
@@ -53,7 +54,7 @@ def check_text(text: str) -> str:
 
 
 def default_adapter() -> Path | None:
-    """The released adapter when it is present in this checkout, else None."""
+    """The released adapter when it is in the working directory, else None."""
     return RELEASED_ADAPTER if (RELEASED_ADAPTER / "adapter_config.json").is_file() else None
 
 

@@ -28,7 +28,7 @@ from typing import Any
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as maaza sets it, before torch loads OpenMP
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the maaza commands set it, before torch loads OpenMP
 
 import torch  # noqa: E402
 import xgrammar as xgr  # noqa: E402
