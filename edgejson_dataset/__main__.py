@@ -10,7 +10,16 @@ import sys
 import time
 from pathlib import Path
 
-from edgejson_dataset.build import DATASET_DIR, DEFAULT_SEED, DEFAULT_SIZES, SPLITS, generate, write
+from edgejson_dataset.build import (
+    DATASET_DIR,
+    DEFAULT_SEED,
+    DEFAULT_SIZES,
+    GENERATED_SIZES,
+    SPLITS,
+    generate,
+    generate_generated,
+    write,
+)
 from edgejson_dataset.card import make_card
 
 
@@ -19,6 +28,16 @@ def _size(text: str) -> tuple[str, int]:
     if split not in SPLITS or not number.isdigit():
         raise argparse.ArgumentTypeError(f"{text!r}: write SPLIT=N with SPLIT one of {', '.join(SPLITS)}")
     return split, int(number)
+
+
+def _generated_size(text: str) -> tuple[str, tuple[int, int]]:
+    split, _, shape = text.partition("=")
+    schemas, _, per_schema = shape.partition("x")
+    if split not in GENERATED_SIZES or not (schemas.isdigit() and per_schema.isdigit()) or int(schemas) < 1:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: write SPLIT=SCHEMASxROWS with SPLIT one of {', '.join(GENERATED_SIZES)}, e.g. train=360x10"
+        )
+    return split, (int(schemas), int(per_schema))
 
 
 def _seed(text: str) -> int:
@@ -35,6 +54,15 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, default=DATASET_DIR, help="dataset folder to write (default: this one)")
     sizes = " ".join(f"{k}={v}" for k, v in DEFAULT_SIZES.items())
     build.add_argument("--sizes", type=_size, nargs="+", default=[], metavar="SPLIT=N", help=f"default: {sizes}")
+    shapes = " ".join(f"{k}={n}x{r}" for k, (n, r) in GENERATED_SIZES.items())
+    build.add_argument(
+        "--generated",
+        type=_generated_size,
+        nargs="+",
+        default=[],
+        metavar="SPLIT=SCHEMASxROWS",
+        help=f"the generated config: schemas and rows per schema of a split (default: {shapes})",
+    )
     preview = commands.add_parser("preview", help="print counts and a few examples (builds the data if missing)")
     preview.add_argument("--examples", type=int, default=3, help="examples shown side by side (default 3)")
     return top
@@ -46,11 +74,13 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         try:
             rows = generate(args.seed, dict(args.sizes))
+            texts = {row["text"] for split_rows in rows.values() for row in split_rows}
+            generated = generate_generated(args.seed, GENERATED_SIZES | dict(args.generated), texts)
         except ValueError as err:
             print(f"error: {err}", file=sys.stderr)
             return 1
-        write(rows, args.out, make_card(rows, args.seed))
-        total = sum(len(r) for r in rows.values())
+        write(rows, args.out, make_card(rows, args.seed, generated), generated)
+        total = sum(len(r) for r in rows.values()) + sum(len(r) for r in generated.values())
         print(f"wrote {total} rows to {args.out / 'data'} and the card in {time.perf_counter() - start:.1f} s")
         return 0
     from edgejson_dataset.preview import preview

@@ -18,8 +18,9 @@ from tqdm import tqdm
 from edgejson import format_answer
 from edgejson.schemas import complexity_of, schema_ids
 from edgejson_dataset.fill import fill
-from edgejson_dataset.spec import load_spec
+from edgejson_dataset.spec import Spec, load_spec
 from edgejson_dataset.surface import STYLES, render
+from edgejson_dataset.synth import band_of, check_unseen, make_specs
 from edgejson_dataset.validate import BuildError, check_example, check_splits
 from edgejson_dataset.values import Scope, pick_locale
 
@@ -27,6 +28,8 @@ DATASET_DIR = Path(__file__).resolve().parent
 DEFAULT_SEED = 2025
 DEFAULT_SIZES = {"train": 2400, "validation": 200, "test": 600, "test_unseen": 180}
 SPLITS = tuple(DEFAULT_SIZES)
+# The ``generated`` config: training-only schemas (edgejson_dataset.synth), as (schemas, rows per schema) per split.
+GENERATED_SIZES = {"train": (360, 10), "validation": (40, 2)}
 FIELDS = ("id", "schema_id", "complexity", "style", "text", "schema", "expected_output")
 
 
@@ -45,9 +48,9 @@ def check_sizes(sizes: dict[str, int]) -> None:
             raise ValueError(f"size of {split} must be an integer >= {need} (one example per schema), got {size!r}")
 
 
-def make_row(schema_id: str, split: str, k: int, style: str, seed: int, attempt: int = 0) -> dict[str, Any]:
-    """Example ``k`` of ``schema_id`` in ``split``: the same arguments always give the same row."""
-    spec = load_spec(schema_id)
+def make_row(spec: Spec, split: str, k: int, style: str, seed: int, attempt: int = 0) -> dict[str, Any]:
+    """Example ``k`` of ``spec``'s schema in ``split``: the same arguments always give the same row."""
+    schema_id = spec.schema_id
     rng = random.Random(f"{seed}/{split}/{schema_id}/{k}/{attempt}")
     scope = Scope(rng, pick_locale(rng))
     scope.fake.seed_instance(rng.getrandbits(32))
@@ -55,7 +58,7 @@ def make_row(schema_id: str, split: str, k: int, style: str, seed: int, attempt:
     return {
         "id": f"{split}-{schema_id}-{k:04d}",
         "schema_id": schema_id,
-        "complexity": complexity_of(schema_id),
+        "complexity": band_of(spec.schema) if schema_id.startswith("gen_") else complexity_of(schema_id),
         "style": style,
         "text": render(spec, expected, style, rng),
         "schema": json.dumps(spec.schema, ensure_ascii=False, separators=(",", ":")),
@@ -75,35 +78,67 @@ def generate(seed: int = DEFAULT_SEED, sizes: dict[str, int] | None = None) -> d
         for n, schema_id in enumerate(ids):
             count = sizes[split] // len(ids) + (n < sizes[split] % len(ids))
             plan += [(split, schema_id, k, STYLES[(k + n) % len(STYLES)]) for k in range(count)]
-    rows: dict[str, list[dict[str, Any]]] = {split: [] for split in SPLITS}
-    texts: set[str] = set()
-    for split, schema_id, k, style in tqdm(plan, desc="building EdgeJSON", unit="ex", disable=None):
-        for attempt in range(20):
-            row = make_row(schema_id, split, k, style, seed, attempt)
-            if row["text"] not in texts:
-                break
-        else:
-            raise BuildError(f"{row['id']}: /: could not draw a text unlike the others in 20 attempts")
-        check_example(row, load_spec(schema_id))
-        texts.add(row["text"])
-        rows[split].append(row)
-    for split in SPLITS:
-        random.Random(f"{seed}/{split}/order").shuffle(rows[split])
+    rows = _rows([(split, load_spec(schema_id), k, style) for split, schema_id, k, style in plan], seed, set())
     check_splits(rows)
     return rows
 
 
-def write(rows: dict[str, list[dict[str, Any]]], out: Path, card: str) -> None:
-    """Write ``out/data/<split>.jsonl`` and ``out/README.md`` through a temporary folder, so a failure leaves none."""
-    (out / "data").mkdir(parents=True, exist_ok=True)
+def _rows(plan: list[tuple[str, Spec, int, str]], seed: int, texts: set[str]) -> dict[str, list[dict[str, Any]]]:
+    """Validated rows for a plan of (split, spec, k, style), shuffled within each split; ``texts`` grows."""
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for split, spec, k, style in tqdm(plan, desc="building EdgeJSON", unit="ex", disable=None):
+        for attempt in range(20):
+            row = make_row(spec, split, k, style, seed, attempt)
+            if row["text"] not in texts:
+                break
+        else:
+            raise BuildError(f"{row['id']}: /: could not draw a text unlike the others in 20 attempts")
+        check_example(row, spec)
+        texts.add(row["text"])
+        rows.setdefault(split, []).append(row)
+    for split, split_rows in rows.items():
+        random.Random(f"{seed}/{split}/order").shuffle(split_rows)
+    return rows
+
+
+def generate_generated(
+    seed: int = DEFAULT_SEED, sizes: dict[str, tuple[int, int]] | None = None, texts: set[str] | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """The ``generated`` config: rows of training-only schemas, none too close to a held-out schema.
+
+    ``sizes`` maps a split to (schemas, rows per schema); each split has schemas of its own.
+    """
+    sizes = sizes or GENERATED_SIZES
+    specs = make_specs(random.Random(f"{seed}/generated/schemas"), sum(n for n, _ in sizes.values()))
+    plan, start = [], 0
+    for split, (n_schemas, per_schema) in sizes.items():
+        for n, spec in enumerate(specs[start : start + n_schemas]):
+            check_unseen(spec.schema, spec.schema_id, spec.topic)
+            plan += [(split, spec, k, STYLES[(k + n) % len(STYLES)]) for k in range(per_schema)]
+        start += n_schemas
+    return _rows(plan, seed, set() if texts is None else texts)
+
+
+def write(
+    rows: dict[str, list[dict[str, Any]]],
+    out: Path,
+    card: str,
+    generated: dict[str, list[dict[str, Any]]] | None = None,
+) -> None:
+    """Write ``out/data/<split>.jsonl``, ``out/data/generated/<split>.jsonl`` and ``out/README.md`` through a
+    temporary folder, so a failure leaves none."""
+    files = {Path("data") / f"{split}.jsonl": split_rows for split, split_rows in rows.items()}
+    files |= {Path("data/generated") / f"{split}.jsonl": split_rows for split, split_rows in (generated or {}).items()}
+    for folder in {path.parent for path in files}:
+        (out / folder).mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=out))
     try:
-        for split, split_rows in rows.items():
+        for n, split_rows in enumerate(files.values()):
             lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in split_rows)
-            (tmp / f"{split}.jsonl").write_text(lines, encoding="utf-8")
+            (tmp / f"{n}.jsonl").write_text(lines, encoding="utf-8")
         (tmp / "README.md").write_text(card, encoding="utf-8")
-        for split in rows:
-            os.replace(tmp / f"{split}.jsonl", out / "data" / f"{split}.jsonl")
+        for n, path in enumerate(files):
+            os.replace(tmp / f"{n}.jsonl", out / path)
         os.replace(tmp / "README.md", out / "README.md")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

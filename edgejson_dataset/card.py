@@ -15,6 +15,7 @@ from huggingface_hub import DatasetCard, DatasetCardData
 import edgejson
 from edgejson.schemas import BANDS, complexity_of, schema_ids
 from edgejson_dataset.surface import STYLES, forms
+from edgejson_dataset.synth import TOO_CLOSE
 from edgejson_dataset.values import LOCALES
 
 FEATURES = ("id", "schema_id", "complexity", "style", "text", "schema", "expected_output")
@@ -257,8 +258,44 @@ Apache-2.0.
 """
 
 
-def make_card(rows: dict[str, list[dict[str, Any]]], seed: int) -> str:
-    """The card text: YAML metadata (configs, features, split sizes) and the datasheet, numbers from ``rows``."""
+def _generated_section(generated: dict[str, list[dict[str, Any]]]) -> str:
+    """What the ``generated`` config holds, numbers from its rows."""
+    table = _table(
+        ["split", "rows", "schemas", *BANDS],
+        [
+            [split, len(srows), len({r["schema_id"] for r in srows})]
+            + [sum(r["complexity"] == band for r in srows) for band in BANDS]
+            for split, srows in generated.items()
+        ],
+    )
+    return GENERATED.format(table=table, too_close=TOO_CLOSE)
+
+
+GENERATED = """
+## Config `generated`: training-only schemas
+
+```python
+gen = load_dataset("edgejson_dataset", "generated")  # train and validation, each with schemas of its own
+```
+
+{table}
+
+These schemas are composed by the builder from a library of typed fields (names, emails, phones, ids of many shapes,
+dates from 1900 on written in many ways, timestamps with and without fractions or offsets, money and counts of many
+magnitudes, enums, booleans, sentences with their punctuation, tags, nested objects, arrays of objects), with key
+names varied by synonym, case (snake or camel), order and which keys are optional. They exist so that a model learns
+to read the template instead of memorising the {{n_seen}} seen schemas. None is *too close* to a held-out schema: a
+generated schema is refused when the Jaccard similarity of its leaf-key set with a held-out schema's (keys
+lower-cased, camel case split, words joined by `_`) reaches {too_close}, or when its topic is a held-out topic. The
+`default` config's splits are unchanged by this config: v0.1 and later numbers compare.
+"""
+
+
+def make_card(
+    rows: dict[str, list[dict[str, Any]]], seed: int, generated: dict[str, list[dict[str, Any]]] | None = None
+) -> str:
+    """The card text: YAML metadata (configs, features, split sizes) and the datasheet, numbers from ``rows`` and
+    the ``generated`` config's rows."""
     data = DatasetCardData(
         pretty_name="EdgeJSON",
         license="apache-2.0",
@@ -270,7 +307,17 @@ def make_card(rows: dict[str, list[dict[str, Any]]], seed: int) -> str:
             {
                 "config_name": "default",
                 "data_files": [{"split": split, "path": f"data/{split}.jsonl"} for split in rows],
-            }
+            },
+            *(
+                [
+                    {
+                        "config_name": "generated",
+                        "data_files": [{"split": s, "path": f"data/generated/{s}.jsonl"} for s in generated],
+                    }
+                ]
+                if generated
+                else []
+            ),
         ],
         dataset_info={
             "features": [{"name": name, "dtype": "string"} for name in FEATURES],
@@ -304,4 +351,6 @@ def make_card(rows: dict[str, list[dict[str, Any]]], seed: int) -> str:
         sizes=" / ".join(f"{len(r)} {s}" for s, r in rows.items()),
         max_complex=max(len(r["expected_output"]) for r in every if r["complexity"] == "complex"),
     )
+    if generated:
+        body += _generated_section(generated).replace("{n_seen}", str(len(schema_ids(held_out=False))))
     return str(DatasetCard(f"---\n{data.to_yaml()}\n---\n{body}"))

@@ -11,7 +11,8 @@ A spec holds ``topic`` (what the text is about), optional ``intro`` and ``noise`
   true/false), ``alias`` (a shorter log key), ``unit`` (e.g. ``"{v} kg"`` in label styles), ``digits`` (never
   spell the integer as a word);
 - ``p`` (chance an optional field is present, default 0.75), ``count`` ([min, max] items of an array),
-  ``unique`` (no two items of an array share the value);
+  ``unique`` (no two items of an array share the value); ``forms: wide`` (a date or date-time may be written in
+  many more ways, see :func:`edgejson_dataset.surface.forms`);
 - ``each`` (arrays of objects, required): templates for one item, ``{field}`` / ``{obj.field}`` / ``{array}``
   placeholders, ``[...]`` around a part that needs an optional field.
 
@@ -47,6 +48,7 @@ LEAF_KEYS = {
     "each",
     "digits",
     "unique",
+    "forms",
 }
 DERIVE_HELPERS = {"total", "count", "sumprod", "randint", "pick"}
 _DERIVE_NODES = (
@@ -106,7 +108,8 @@ def check_derive(expr: str) -> None:
             raise ValueError(f"only {sorted(DERIVE_HELPERS)} may be called in derive {expr!r}")
 
 
-def _check(spec: Spec, source: str) -> None:
+def check_spec(spec: Spec, source: str) -> None:
+    """Raise :class:`SpecError` unless every leaf of the schema is covered and every field spec is usable."""
     paths = schema_paths(spec.schema)
     for path, fs in spec.fields.items():
         where = f"{source}: fields/{path}"
@@ -161,7 +164,7 @@ def load_spec(schema_id: str) -> Spec:
         pools=raw.get("pools", {}),
         fields={str(k): v or {} for k, v in raw.get("fields", {}).items()},
     )
-    _check(spec, str(path))
+    check_spec(spec, str(path))
     return spec
 
 

@@ -115,6 +115,40 @@ def _date_forms(value: str) -> list[str]:
     ]
 
 
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def _wide_date_forms(value: str) -> list[str]:
+    """More ways to write a date; numeric day-month orders only where the day cannot be read as a month."""
+    d = date.fromisoformat(value)
+    out = [
+        *_date_forms(value),
+        f"{d:%Y/%m/%d}",
+        f"{d:%A}, {d:%B} {d.day}, {d.year}",
+        f"{_ordinal(d.day)} of {d:%B} {d.year}",
+        f"{d:%B} {_ordinal(d.day)}, {d.year}",
+        f"{d.day:02d}-{d:%b}-{d.year}",
+    ]
+    if d.day > 12:
+        out += [f"{d.day:02d}.{d.month:02d}.{d.year}", f"{d.month:02d}/{d.day:02d}/{d.year}"]
+    return out
+
+
+def _timestamp_forms(value: str) -> list[str]:
+    """An RFC 3339 date-time as written in texts: the value itself, or spaced with ``UTC`` (only when it is UTC)."""
+    if not value.endswith("Z"):
+        return [value, value.replace("T", " ")]
+    day, clock = value[:-1].split("T")
+    d = date.fromisoformat(day)
+    return [
+        value,
+        f"{day} {clock} UTC",
+        f"{d:%B} {d.day}, {d.year} at {clock} UTC",
+        f"{d.day} {d:%b} {d.year} {clock} UTC",
+    ]
+
+
 def _datetime_forms(value: str) -> list[str]:
     t = datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")
     twelve = f"{t.hour % 12 or 12}:{t:%M} {'AM' if t.hour < 12 else 'PM'}"
@@ -130,10 +164,11 @@ def forms(value: Any, schema: dict[str, Any], fs: dict[str, Any]) -> list[str]:
     """Every form a scalar value may take in a text, the JSON-like one first (booleans: :func:`bool_forms`)."""
     kind = schema.get("type")
     if kind == "string":
+        wide = fs.get("forms") == "wide"
         if schema.get("format") == "date":
-            return _date_forms(value)
+            return _wide_date_forms(value) if wide else _date_forms(value)
         if schema.get("format") == "date-time":
-            return _datetime_forms(value)
+            return _timestamp_forms(value) if wide else _datetime_forms(value)
         if "enum" in schema and "_" in value:
             return [value, value.replace("_", " ")]
         return [value]
@@ -387,7 +422,7 @@ def render_log(spec: Spec, nodes: list[Node], rng: random.Random) -> str:
         f"trace={rng.getrandbits(32):08x}",
     ]
     head = rng.choice([f"[{spec.topic}]", f"{spec.topic.replace(' ', '_')}:", "record", "evt"])
-    lines = _log_lines(head, nodes, rng, "")
+    lines = _log_lines(head, nodes, rng, "") or [head]
     lines[0] += " " + " ".join(rng.sample(noise, rng.randint(0, 2)))
     return "\n".join(line.rstrip() for line in lines)
 

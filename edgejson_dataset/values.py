@@ -8,7 +8,9 @@ Generators: ``person company job phone domain username ipv4 iban swift email pro
 (one coherent place per object); ``code PATTERN`` (``#`` digit, ``?`` letter); ``hex N``; ``int LO HI [STEP]``;
 ``float LO HI [DECIMALS]``; ``money LO HI``; ``bool [P]``; ``enum`` (the schema's); ``choice`` (the spec's
 ``choices``); ``pool NAME KEY``; ``date FROM TO`` and ``datetime FROM TO`` (offsets like ``-2y``, ``+30d``,
-``now``); ``after FIELD LO HI [d|h|m]``. Any of them may end with ``except FIELD`` (differ from that field).
+``now``); ``after FIELD LO HI [d|h|m]``; ``timestamp FROM TO`` (seconds, sometimes a fraction or a UTC offset);
+``uuid``; ``sentence`` (one or two sentences with their punctuation); ``url``. Any of them may end with
+``except FIELD`` (differ from that field).
 ``FIELD`` is a sibling's key, ``^key.sub`` reaches into the parent object.
 
 Usage: ``generate("int 1 10", scope, schema, field_spec)``
@@ -154,6 +156,30 @@ def _after(args: list[str], scope: Scope) -> str:
     return (date.fromisoformat(base) + step * scope.rng.randint(lo, hi)).isoformat()
 
 
+def _timestamp(args: list[str], scope: Scope) -> str:
+    """An RFC 3339 date-time with seconds: ``Z`` or an offset, no fraction or one of 3 or 6 digits."""
+    start, end = _NOW + _offset(args[0]), _NOW + _offset(args[1])
+    moment = start + timedelta(seconds=scope.rng.randint(0, int((end - start).total_seconds())))
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    digits = scope.rng.choice([0, 0, 3, 6])
+    if digits:
+        text += "." + "".join(str(scope.rng.randint(0, 9)) for _ in range(digits))
+    if scope.rng.random() < 0.7:
+        return text + "Z"
+    hours = scope.rng.choice([-8, -5, -3, 1, 2, 3, 5, 8, 9])
+    minutes = scope.rng.choice([0, 0, 0, 30]) if hours not in (-8, -5) else 0
+    return text + f"{'+' if hours > 0 else '-'}{abs(hours):02d}:{minutes:02d}"
+
+
+def _sentence(scope: Scope) -> str:
+    """One or two sentences, each keeping its final punctuation."""
+    parts = []
+    for _ in range(scope.rng.choice([1, 1, 2])):
+        words = scope.fake.sentence(nb_words=scope.rng.randint(3, 12)).rstrip(".")
+        parts.append(words + scope.rng.choice([".", ".", ".", "!", "?"]))
+    return " ".join(parts)
+
+
 def _number(args: list[str], scope: Scope, decimals: int) -> float:
     lo, hi = float(args[0]), float(args[1])
     return round(scope.rng.uniform(lo, hi), decimals)
@@ -237,4 +263,12 @@ def generate(gen: str, scope: Scope, schema: dict[str, Any], spec: dict[str, Any
         return _iso_datetime(start + timedelta(minutes=rng.randint(0, int((end - start).total_seconds() // 60))))
     if kind == "after":
         return _after(args, scope)
+    if kind == "timestamp":
+        return _timestamp(args, scope)
+    if kind == "uuid":
+        return "-".join("".join(rng.choice("0123456789abcdef") for _ in range(n)) for n in (8, 4, 4, 4, 12))
+    if kind == "sentence":
+        return _sentence(scope)
+    if kind == "url":
+        return fake.url()
     raise ValueError(f"unknown generator {kind!r} in gen {gen!r}")

@@ -18,7 +18,7 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from datasets import Dataset, load_dataset
+from datasets import Dataset, concatenate_datasets, load_dataset
 from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
 from transformers.trainer_callback import ExportableState
 from transformers.trainer_utils import get_last_checkpoint
@@ -41,6 +41,10 @@ class ScriptArguments:
     )
     dataset_name: str = field(
         default="edgejson_dataset", metadata={"help": "Dataset folder or Hub id with EdgeJSON rows."}
+    )
+    dataset_configs: list[str] = field(
+        default_factory=lambda: ["default"],
+        metadata={"help": "Configs whose train split is trained on, concatenated (the eval split: the first's)."},
     )
     dataset_train_split: str = field(default="train", metadata={"help": "Split to train on."})
     dataset_eval_split: str = field(default="validation", metadata={"help": "Split for the validation loss."})
@@ -120,16 +124,20 @@ def load_splits(script_args: ScriptArguments) -> tuple[Dataset, Dataset]:
     An unknown split or a row without ``schema``, ``text`` or ``expected_output`` is a :class:`RecipeError`.
     """
     out = []
-    for key in ("dataset_train_split", "dataset_eval_split"):
+    configs = script_args.dataset_configs
+    for key, key_configs in (("dataset_train_split", configs), ("dataset_eval_split", configs[:1])):
         split = getattr(script_args, key)
-        try:
-            rows = load_dataset(script_args.dataset_name, split=split)
-        except ValueError as err:  # datasets names the splits there are
-            raise RecipeError(f"{key} = {split!r}: {err}") from None
-        missing = [c for c in ROW_COLUMNS if c not in rows.column_names]
-        if missing:
-            raise RecipeError(f"split {split!r} of {script_args.dataset_name} lacks column(s) {', '.join(missing)}")
-        out.append(rows.map(to_prompt_completion, remove_columns=rows.column_names))
+        parts = []
+        for config in key_configs:
+            try:
+                rows = load_dataset(script_args.dataset_name, config, split=split)
+            except ValueError as err:  # datasets names the configs and splits there are
+                raise RecipeError(f"{key} = {split!r}: {err} (config {config!r})") from None
+            missing = [c for c in ROW_COLUMNS if c not in rows.column_names]
+            if missing:
+                raise RecipeError(f"split {split!r} of {config!r} lacks column(s) {', '.join(missing)}")
+            parts.append(rows.map(to_prompt_completion, remove_columns=rows.column_names))
+        out.append(concatenate_datasets(parts))
     return out[0], out[1]
 
 
@@ -245,11 +253,13 @@ def train(
     return adapter_dir
 
 
-def split_fingerprint(dataset_name: str, split: str) -> str:
-    """SHA-256 (first 16 hex digits) over a split's rows: which data a run trained on, whatever its origin."""
+def split_fingerprint(dataset_name: str, split: str, configs: list[str] | None = None) -> str:
+    """SHA-256 (first 16 hex digits) over a split's rows in ``configs`` (default: the default config), in order:
+    which data a run trained on, whatever its origin."""
     digest = hashlib.sha256()
-    for row in load_dataset(dataset_name, split=split):
-        digest.update(json.dumps(row, sort_keys=True, ensure_ascii=False).encode())
+    for config in configs or ["default"]:
+        for row in load_dataset(dataset_name, config, split=split):
+            digest.update(json.dumps(row, sort_keys=True, ensure_ascii=False).encode())
     return digest.hexdigest()[:16]
 
 
@@ -284,14 +294,20 @@ def training_info(
         "dataset": {
             "name": script_args.dataset_name,
             "train": {
+                "configs": script_args.dataset_configs,
                 "split": script_args.dataset_train_split,
                 "rows": len(trainer.train_dataset),
-                "sha256": split_fingerprint(script_args.dataset_name, script_args.dataset_train_split),
+                "sha256": split_fingerprint(
+                    script_args.dataset_name, script_args.dataset_train_split, script_args.dataset_configs
+                ),
             },
             "eval": {
+                "configs": script_args.dataset_configs[:1],
                 "split": script_args.dataset_eval_split,
                 "rows": len(trainer.eval_dataset),
-                "sha256": split_fingerprint(script_args.dataset_name, script_args.dataset_eval_split),
+                "sha256": split_fingerprint(
+                    script_args.dataset_name, script_args.dataset_eval_split, script_args.dataset_configs[:1]
+                ),
             },
         },
         "steps": state.global_step,

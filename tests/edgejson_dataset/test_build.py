@@ -7,19 +7,27 @@ import pytest
 
 import edgejson_dataset.build
 from edgejson_dataset.__main__ import main
-from edgejson_dataset.build import DATASET_DIR, SPLITS
+from edgejson_dataset.build import DATASET_DIR, GENERATED_SIZES, SPLITS
 from edgejson_dataset.spec import load_spec
 from edgejson_dataset.validate import BuildError, check_example
 
-SMALL = ["--sizes", "train=26", "validation=26", "test=26", "test_unseen=6"]
+SMALL = [
+    "--sizes",
+    "train=26",
+    "validation=26",
+    "test=26",
+    "test_unseen=6",
+    "--generated",
+    "train=3x2",
+    "validation=2x1",
+]
 
 
 def test_rebuild_is_byte_identical_to_the_committed_files(tmp_path):
     assert main(["build", "--out", str(tmp_path)]) == 0
-    for split in SPLITS:
-        assert (tmp_path / "data" / f"{split}.jsonl").read_bytes() == (
-            DATASET_DIR / "data" / f"{split}.jsonl"
-        ).read_bytes()
+    files = [f"{split}.jsonl" for split in SPLITS] + [f"generated/{split}.jsonl" for split in GENERATED_SIZES]
+    for name in files:
+        assert (tmp_path / "data" / name).read_bytes() == (DATASET_DIR / "data" / name).read_bytes()
     assert (tmp_path / "README.md").read_bytes() == (DATASET_DIR / "README.md").read_bytes()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md", "data"]
 
@@ -46,6 +54,8 @@ def test_another_seed_gives_other_texts(tmp_path):
         (["--seed", "abc"], "non-negative integer"),
         (["--sizes", "tests=5"], "SPLIT=N"),
         (["--sizes", "train=many"], "SPLIT=N"),
+        (["--generated", "train=0x3"], "SPLIT=SCHEMASxROWS"),
+        (["--generated", "test=3x3"], "SPLIT=SCHEMASxROWS"),
     ],
 )
 def test_bad_arguments_are_refused_with_a_clear_message(argv, message, capsys, tmp_path):
@@ -64,7 +74,7 @@ def test_a_size_too_small_for_every_schema_is_refused(capsys, tmp_path):
 
 def test_a_failing_build_leaves_the_previous_files_untouched(tmp_path, monkeypatch, capsys):
     assert main(["build", "--out", str(tmp_path), *SMALL]) == 0
-    before = {p: p.read_bytes() for p in (tmp_path / "data").iterdir()}
+    before = {p: p.read_bytes() for p in (tmp_path / "data").rglob("*.jsonl")}
 
     def broken(row, spec):
         if row["id"].startswith("test_unseen"):
@@ -73,7 +83,7 @@ def test_a_failing_build_leaves_the_previous_files_untouched(tmp_path, monkeypat
     monkeypatch.setattr(edgejson_dataset.build, "check_example", broken)
     assert main(["build", "--out", str(tmp_path), "--seed", "5", *SMALL]) == 1
     assert "injected violation" in capsys.readouterr().err
-    assert {p: p.read_bytes() for p in (tmp_path / "data").iterdir()} == before
+    assert {p: p.read_bytes() for p in (tmp_path / "data").rglob("*.jsonl")} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["README.md", "data"]
 
 
@@ -107,5 +117,5 @@ def test_preview_prints_counts_and_examples(capsys):
 
 
 def test_committed_data_folder_holds_only_the_splits():
-    names = sorted(p.name for p in Path(DATASET_DIR / "data").iterdir())
-    assert names == sorted(f"{s}.jsonl" for s in SPLITS)
+    names = sorted(str(p.relative_to(DATASET_DIR / "data")) for p in Path(DATASET_DIR / "data").rglob("*.*"))
+    assert names == sorted([f"{s}.jsonl" for s in SPLITS] + [f"generated/{s}.jsonl" for s in GENERATED_SIZES])

@@ -175,3 +175,23 @@ def test_released_recipes_train_a_tiny_model(recipe_file, tmp_path, tiny_base, t
     _script_main()(argv)
     info = json.loads((tmp_path / "adapter" / "training_info.json").read_text())
     assert info["steps"] == 2 and info["hyperparameters"]["lora_r"] == model_args.lora_r
+
+
+def test_a_recipe_trains_on_the_train_splits_of_several_configs(recipe, tiny_dataset, tmp_path):
+    folder = tmp_path / "two_configs"
+    (folder / "data" / "generated").mkdir(parents=True)
+    rows = (tiny_dataset / "data" / "train.jsonl").read_text().splitlines()
+    (folder / "data" / "train.jsonl").write_text("\n".join(rows[:10]) + "\n")
+    (folder / "data" / "validation.jsonl").write_text((tiny_dataset / "data" / "validation.jsonl").read_text())
+    (folder / "data" / "generated" / "train.jsonl").write_text("\n".join(rows[10:]) + "\n")
+    (folder / "README.md").write_text(
+        "---\nconfigs:\n- config_name: default\n  data_files:\n  - split: train\n    path: data/train.jsonl\n"
+        "  - split: validation\n    path: data/validation.jsonl\n- config_name: generated\n  data_files:\n"
+        "  - split: train\n    path: data/generated/train.jsonl\n---\n"
+    )
+    path = recipe(dataset_name=str(folder), dataset_configs=["default", "generated"], max_steps=1)
+    info = json.loads((train(*_parse(path)) / "training_info.json").read_text())
+    assert info["dataset"]["train"]["configs"] == ["default", "generated"]
+    assert info["dataset"]["train"]["rows"] == len(rows) and info["dataset"]["eval"]["configs"] == ["default"]
+    with pytest.raises(SystemExit, match="config 'nope'"):
+        _script_main()(["--config", str(recipe(dataset_name=str(folder), dataset_configs=["default", "nope"]))])
