@@ -6,7 +6,6 @@ Usage: ``Extractor.load().extract("contact_info", "Reach Ana Diaz at ana@diaz.de
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import time
@@ -39,11 +38,12 @@ from maaza.jsonscan import ObjectScanner
 # named and it is there.
 RELEASED_ADAPTER = Path("maaza_models") / "maaza-mlm-135m-json"
 
-# Budget for an answer when only the schema is known, per token of the schema's template: EdgeJSON's compact answers
-# are at most 2.6 times their template's length (SmolLM2 tokenizer) and indented ones up to 1.9 times longer again.
-TOKENS_PER_TEMPLATE_TOKEN = 5
-MIN_BUDGET = 64
-ANSWER_MARGIN = 32  # tokens allowed beyond an answer of known size
+# An answer's budget from what is known at inference time: the tokens of the schema's template plus those of the text,
+# plus a margin. An answer holds keys from the template and values from the text: every EdgeJSON answer (compact, as
+# Maaza and the grammar write it) is at most 0.89 of template + text (SmolLM2 tokenizer, every split and config).
+ANSWER_MARGIN = 32
+# A loop: the last REPEATS blocks of the same 1..MAX_BLOCK tokens are identical and span at least MIN_LOOP tokens.
+REPEATS, MAX_BLOCK, MIN_LOOP = 3, 64, 24
 
 
 def check_text(text: str) -> str:
@@ -68,11 +68,25 @@ class Generation:
     prompt_tokens: int
     new_tokens: int  # generated tokens up to the end of the JSON object (or EOS, or the budget)
     latency_s: float  # from the start of its batch until its sequence was finished
-    stop: str  # "json" (object complete), "eos", "budget" or "time" (``max_seconds`` reached)
+    stop: str  # "json" (object complete), "eos", "budget", "repetition" (a loop, see looping) or "time" (max_seconds)
+
+
+def looping(tokens: list[int]) -> bool:
+    """Whether ``tokens`` end in a loop: one block of tokens repeated at least :data:`REPEATS` times and over at least
+    :data:`MIN_LOOP` tokens (``1111...`` in a number, one array item again and again)."""
+    for block in range(1, min(MAX_BLOCK, len(tokens) // REPEATS) + 1):
+        span = block * max(REPEATS, -(-MIN_LOOP // block))
+        if span > len(tokens) or tokens[-1] != tokens[-1 - block]:
+            continue
+        tail = tokens[-span:]
+        if tail[block:] == tail[:-block]:  # periodic with period ``block``
+            return True
+    return False
 
 
 class _StopAtObjectEnd(StoppingCriteria):
-    """Finishes each row when its JSON object is complete, it emits EOS, reaches its own budget or the deadline."""
+    """Finishes each row when its JSON object is complete, it emits EOS, reaches its own budget, loops, or the deadline
+    passes."""
 
     def __init__(
         self,
@@ -89,6 +103,7 @@ class _StopAtObjectEnd(StoppingCriteria):
         self.new_tokens = [0] * len(budgets)
         self.finished_at = [0.0] * len(budgets)
         self.pieces: dict[int, str] = {}
+        self.generated: list[list[int]] = [[] for _ in budgets]
 
     def _piece(self, token: int) -> str:
         if token not in self.pieces:
@@ -101,12 +116,15 @@ class _StopAtObjectEnd(StoppingCriteria):
             if self.stop[row] is not None:
                 continue
             self.new_tokens[row] = step
+            self.generated[row].append(token)
             if self.scanners[row].feed(self._piece(token)):
                 self.stop[row] = "json"
             elif token in self.eos:
                 self.stop[row] = "eos"
             elif step >= self.budgets[row]:
                 self.stop[row] = "budget"
+            elif looping(self.generated[row]):
+                self.stop[row] = "repetition"
             elif time.perf_counter() > self.deadline:
                 self.stop[row] = "time"
             else:
@@ -150,10 +168,11 @@ class Extractor:
         messages = build_messages(schema, check_text(text))
         return list(self.tokenizer.apply_chat_template(messages, add_generation_prompt=True)["input_ids"])
 
-    def schema_budget(self, schema: dict[str, Any]) -> int:
-        """A max_new_tokens for a schema when the answer's size is not known, scaled by its template's size."""
+    def budget(self, schema: dict[str, Any], text: str) -> int:
+        """The max_new_tokens of a request, from what is known before answering: tokens of the schema's template and
+        of the text, plus :data:`ANSWER_MARGIN`."""
         template_tokens = len(self.tokenizer(schema_template(schema), add_special_tokens=False)["input_ids"])
-        return max(MIN_BUDGET, TOKENS_PER_TEMPLATE_TOKEN * template_tokens)
+        return template_tokens + len(self.tokenizer(text, add_special_tokens=False)["input_ids"]) + ANSWER_MARGIN
 
     def extract(
         self, schema: dict[str, Any] | str | os.PathLike, text: str, max_new_tokens: int | None = None
@@ -171,13 +190,14 @@ class Extractor:
     ) -> list[Generation]:
         """Run (schema, text) requests in batches of similar budget and prompt length, results in the order given.
 
-        ``max_new_tokens``: one budget for all, one per request, or None for each schema's own budget.
+        ``max_new_tokens``: one budget for all, one per request, or None for each request's own :meth:`budget`.
+        A sequence that starts to loop stops there (``stop="repetition"``).
         ``max_seconds``: generation stops (``stop="time"``) once this long has passed since the call began.
         """
         schemas = [schema if isinstance(schema, dict) else load_schema(schema) for schema, _ in requests]
         prompts = [self.prompt_ids(schema, text) for schema, (_, text) in zip(schemas, requests, strict=True)]
         if max_new_tokens is None:
-            budgets = [self.schema_budget(schema) for schema in schemas]
+            budgets = [self.budget(schema, text) for schema, (_, text) in zip(schemas, requests, strict=True)]
         elif isinstance(max_new_tokens, int):
             budgets = [max_new_tokens] * len(requests)
         else:
@@ -254,9 +274,3 @@ class Extractor:
                 )
             )
         return generations
-
-
-def budget_for_answer(tokenizer: PreTrainedTokenizerBase, answer: Any) -> int:
-    """A max_new_tokens for a known answer: its tokens indented (its longest usual form) plus room for a fence."""
-    pretty = json.dumps(answer, ensure_ascii=False, indent=2)
-    return len(tokenizer(pretty, add_special_tokens=False)["input_ids"]) + ANSWER_MARGIN

@@ -34,7 +34,7 @@ from edgejson.resources import package_data
 from edgejson.schemas import BANDS, SchemaError, complexity_of, load_schema, parse_schema
 from maaza.adapters import adapter_hash
 from maaza.bases import BASES
-from maaza.extract import ANSWER_MARGIN, Extractor, budget_for_answer
+from maaza.extract import ANSWER_MARGIN, MIN_LOOP, REPEATS, Extractor
 from maaza.machine import machine
 from maaza.results import DataInfo, ModelInfo, Run, check_writable, model_label, results_path, write_run
 
@@ -198,11 +198,10 @@ def evaluate_model(
     load_started = time.perf_counter()
     extractor = Extractor.load(model, adapter=adapter, constrained=constrained)
     load_s = time.perf_counter() - load_started
-    budgets = [budget_for_answer(extractor.tokenizer, ex["expected"]) for ex in examples]
+    requests = [(ex["schema"], ex["text"]) for ex in examples]
+    budgets = [extractor.budget(schema, text) for schema, text in requests]
     started = time.perf_counter()
-    generations = extractor.generate(
-        [(ex["schema"], ex["text"]) for ex in examples], max_new_tokens=budgets, batch_size=batch_size, progress=True
-    )
+    generations = extractor.generate(requests, max_new_tokens=budgets, batch_size=batch_size, progress=True)
     wall_s = time.perf_counter() - started
     scores = metric.compute(
         predictions=[g.raw for g in generations],
@@ -234,8 +233,10 @@ def evaluate_model(
             "constrained": constrained,
             "engine": f"xgrammar {version('xgrammar')}" if constrained else None,
             "batch_size": batch_size,
-            "max_new_tokens": f"per example: the tokens of its expected answer indented, + {ANSWER_MARGIN}",
-            "stop": "end of the first top-level JSON object, EOS, or the budget",
+            "max_new_tokens": f"per example, known before answering: tokens of the schema's template + of the text + "
+            f"{ANSWER_MARGIN}",
+            "stop": f"end of the first top-level JSON object, EOS, the budget, or a loop (a block of tokens {REPEATS} "
+            f"times in a row over >= {MIN_LOOP} tokens)",
             "prompt": "edgejson.build_messages through the tokenizer's chat template",
         },
         scores=scores,

@@ -63,7 +63,7 @@ def _score(raw: list[str], examples: list[dict[str, Any]]) -> dict[str, Any]:
 
 def run_procedure(model: str, adapter: str | None, procedure: str, count: int, batch_size: int) -> dict[str, Any]:
     """One procedure on the first ``count`` test examples, in this (child) process."""
-    from maaza.extract import Extractor, budget_for_answer
+    from maaza.extract import Extractor
 
     examples = _examples(count)
     extractor = Extractor.load(model, adapter=adapter, constrained=procedure == "harness-constrained")
@@ -86,8 +86,7 @@ def run_procedure(model: str, adapter: str | None, procedure: str, count: int, b
             tokens.append(out.shape[1] - ids.shape[1])
             raw.append(extractor.tokenizer.decode(out[0, ids.shape[1] :], skip_special_tokens=True))
     else:
-        budgets = [budget_for_answer(extractor.tokenizer, ex["expected"]) for ex in examples]
-        generations = extractor.generate(requests, max_new_tokens=budgets, batch_size=batch_size)
+        generations = extractor.generate(requests, batch_size=batch_size)
         raw = [g.raw for g in generations]
         tokens = [g.new_tokens for g in generations]
         latencies = [g.latency_s for g in generations]
@@ -147,7 +146,7 @@ def compare_engines(model: str, count: int) -> dict[str, Any]:
     from transformers import StoppingCriteriaList
 
     from edgejson.schemas import load_schema, schema_ids
-    from maaza.extract import Extractor, budget_for_answer
+    from maaza.extract import Extractor
     from maaza.jsonscan import ObjectScanner
 
     extractor = Extractor.load(model)
@@ -187,7 +186,7 @@ def compare_engines(model: str, count: int) -> dict[str, Any]:
                     ids,
                     attention_mask=torch.ones_like(ids),
                     do_sample=False,
-                    max_new_tokens=budget_for_answer(tokenizer, ex["expected"]),
+                    max_new_tokens=extractor.budget(ex["schema"], ex["text"]),
                     logits_processor=[processor],
                     stopping_criteria=StoppingCriteriaList([closed]),
                     pad_token_id=tokenizer.pad_token_id,

@@ -160,7 +160,7 @@ class Catalog:
             extractor = self._load(option, progress)
             extractor.constrained = constrained
             try:
-                budget = min(extractor.schema_budget(schema), MAX_ANSWER_TOKENS)
+                budget = min(extractor.budget(schema, text), MAX_ANSWER_TOKENS)
                 (generation,) = extractor.generate([(schema, text)], max_new_tokens=budget, max_seconds=MAX_SECONDS)
             except ValueError as err:  # a prompt longer than the context, a schema the constraint engine refuses
                 raise InputError(str(err)) from None

@@ -59,10 +59,11 @@ def test_constrained_outputs_follow_the_schema_and_stop_when_the_object_closes(c
     assert constrained.constraint.mask_s > 0
 
 
-def test_a_schema_budget_grows_with_the_schema(extractor):
+def test_the_budget_grows_with_the_schema_and_the_text(extractor):
     small = {"type": "object", "properties": {"a": {"type": "string"}}}
     big = {"type": "object", "properties": {f"field_{i}": {"type": "string"} for i in range(40)}}
-    assert 0 < extractor.schema_budget(small) < extractor.schema_budget(big)
+    assert 0 < extractor.budget(small, "short") < extractor.budget(big, "short")
+    assert extractor.budget(small, "short") < extractor.budget(small, "a much longer text " * 20)
 
 
 def test_prompt_is_the_one_trl_renders_for_training(extractor):
@@ -112,3 +113,15 @@ def test_results_come_back_in_request_order_whatever_the_batches(extractor):
     backward = extractor.generate(_requests()[::-1], max_new_tokens=8, batch_size=2)
     assert [g.raw for g in forward] == [g.raw for g in backward[::-1]]
     assert [g.prompt_tokens for g in forward] == [len(extractor.prompt_ids(*r)) for r in _requests()]
+
+
+def test_a_looping_answer_stops_at_the_loop_not_at_the_budget(tmp_path):
+    from tiny_models import save_taught_model
+
+    schema, text = {"type": "object", "properties": {"codes": {"type": "array", "items": {"type": "string"}}}}, "x"
+    loop = '{"codes":[' + '"ab1",' * 60
+    folder = save_taught_model(tmp_path / "looping", build_messages(schema, text), loop)
+    looping = Extractor.load(str(folder))
+    (generation,) = looping.generate([(schema, text)], max_new_tokens=400)
+    assert generation.stop == "repetition" and generation.output is None
+    assert generation.raw.startswith('{"codes":["ab1","ab1","ab1"') and generation.new_tokens < 60
