@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import platform
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from trl import ModelConfig, SFTConfig, SFTTrainer, TrlParser, get_peft_config
 
 from edgejson import build_prompt
 from maaza.bases import BASES, BaseModelError, resolve_base
+from maaza.machine import machine
 
 ADAPTER_FILES = ("adapter_model.safetensors", "adapter_config.json")
 ROW_COLUMNS = ("schema", "text", "expected_output")
@@ -263,18 +263,6 @@ def split_fingerprint(dataset_name: str, split: str, configs: list[str] | None =
     return digest.hexdigest()[:16]
 
 
-def hardware() -> dict[str, Any]:
-    """The machine a run used: CPU model, cores, torch threads and GPUs."""
-    cpu = platform.processor() or platform.machine()
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        cpu = next(
-            (line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines() if "model name" in line), cpu
-        )
-    gpus = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
-    return {"cpu": cpu, "cpu_cores": os.cpu_count(), "torch_threads": torch.get_num_threads(), "gpus": gpus}
-
-
 def training_info(
     trainer: SFTTrainer,
     script_args: ScriptArguments,
@@ -342,7 +330,7 @@ def training_info(
             "lora_dropout": model_args.lora_dropout,
             "lora_target_modules": model_args.lora_target_modules,
         },
-        "hardware": hardware(),
+        "hardware": machine(),
         "versions": {
             "torch": torch.__version__,
             "transformers": transformers.__version__,

@@ -28,11 +28,11 @@ from datasets import load_dataset
 from transformers import AutoTokenizer, TrainerCallback
 from trl import ModelConfig, SFTConfig, SFTTrainer
 
+from maaza.machine import machine
 from maaza.training import (
     CompletionHeadSFTTrainer,
     ScriptArguments,
     build_trainer,
-    hardware,
     locate_base,
     recipe_parser,
     to_prompt_completion,
@@ -169,7 +169,7 @@ def main() -> None:
     settings[f"recipe as written ({args.recipe.stem})"] = {}
 
     totals, answers = _train_split_lengths(args.recipe)
-    print(f"Machine: {json.dumps(hardware())}")
+    print(f"Machine: {json.dumps(machine())}")
     print(
         f"Train split: {len(totals)} rows, {totals.sum():,} tokens ({answers.sum():,} in answers); per row p50 "
         f"{np.median(totals):.0f}, p90 {np.percentile(totals, 90):.0f}, max {totals.max()}; answers p50 "
