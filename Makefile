@@ -7,7 +7,7 @@ export HF_DATASETS_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: setup data demo preview test lint bench base train eval card baselines push readme
+.PHONY: setup data demo preview test lint bench base train eval card baselines push readme experiment
 
 setup: $(STAMP)
 
@@ -39,9 +39,24 @@ preview: setup
 base: setup
 	$(PY) -c "from maaza.bases import resolve_base; print(resolve_base('$(BASE)'))"
 
-# Train the released adapter from its recipe; a rerun resumes from the last checkpoint.
+# Train the released adapter from its recipe (a rerun resumes from the last checkpoint), then score every checkpoint
+# on the validation slices: the learning curve (learning_curve.json and .png) beside the adapter, for its card.
 train: base
 	$(PY) maaza_models/train.py --config $(RECIPE)
+	$(PY) -m maaza.curve --recipe $(RECIPE)
+
+# One short measured experiment (maaza_models/recipes/experiments/EXP.yaml): train it, score the fixed validation
+# slice (the first 40 rows of validation, seen schemas, and of the generated config's validation, unseen schemas),
+# and regenerate maaza_models/experiments/README.md's table. A rerun resumes the training from its last checkpoint.
+EXP ?= mix-lr8e-4
+EXP_RESULTS := maaza_models/experiments/results
+experiment: base
+	$(PY) maaza_models/train.py --config maaza_models/recipes/experiments/$(EXP).yaml
+	$(PY) -m maaza.harness --model $(BASE) --adapter maaza_models/experiments/$(EXP) --split validation --limit 40 \
+	  --results-dir $(EXP_RESULTS)
+	$(PY) -m maaza.harness --model $(BASE) --adapter maaza_models/experiments/$(EXP) --limit 40 \
+	  --data edgejson_dataset/data/generated/validation.jsonl --results-dir $(EXP_RESULTS)
+	$(PY) scripts/experiments_table.py --results $(EXP_RESULTS)
 
 # Score the adapter on test and test_unseen, unconstrained and constrained: one results file each under results/.
 eval: base

@@ -21,6 +21,7 @@ from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
 from edgejson.schemas import BANDS
 from maaza.bases import BASES
+from maaza.curve import CURVE_FILE
 from maaza.results import ResultsError, Run, headline, read_run, results_files
 
 TEMPLATE = Path(__file__).with_name("model_card_template.md")
@@ -209,6 +210,7 @@ def make_card(
         eval_results=eval_results(runs, slug, hub),
     )
     origin = next((base for base in BASES.values() if base.hub_id == info["base_model"]), None)
+    curve = _read(adapter_dir / CURVE_FILE) if (adapter_dir / CURVE_FILE).is_file() else None
     size_mb = (adapter_dir / "adapter_model.safetensors").stat().st_size / 2**20
     return ModelCard.from_template(
         data,
@@ -256,6 +258,20 @@ def make_card(
         test_schemas=len(test.by_schema),
         origin=origin and f"the {origin.note} (PyPI: {', '.join(origin.packages)})",
         machine=test.value("provenance.machine"),
+        curve=curve,
+        curve_table=curve
+        and table(
+            ["step", "training minutes", "JSONExact, seen schemas", "JSONExact, unseen schemas"],
+            [
+                [
+                    str(p["step"]),
+                    f"{p['train_seconds'] / 60:.1f}",
+                    _pct(p["json_exact_seen"]),
+                    _pct(p["json_exact_unseen"]),
+                ]
+                for p in curve["points"]
+            ],
+        ),
     )
 
 

@@ -210,13 +210,13 @@ def build_demo(catalog: Catalog) -> gr.Blocks:
 
 
 LEADERBOARD_INTRO = (
-    "Every row is one committed results file (`results/<model>/<split>[-constrained].json`, written by "
-    "`edgejson-eval`); nothing here is typed by hand. **JSONExact %**: answers equal to the expected "
-    "object; **FieldF1**: top-level keys (the original metric); **Leaf F1**: every nested value; "
-    "**Valid %**: answers valid against their JSON Schema; **Simple / Medium / Complex %**: JSONExact "
-    "per band; **Size**: the base's GGUF file plus the adapter. **p50** (median latency per example, "
-    "batches of 8) and **Tok/s** (generated tokens per second) are measured on the **Machine** named; "
-    "compare them only between rows of the same machine. **N**: examples scored."
+    "Every row is a committed results file (`results/<model>/<split>[-constrained][-first<N>].json`, written by "
+    "`edgejson-eval`): per model, split and decoding, the run on the most examples; nothing here is typed by hand. "
+    "**JSONExact %**: answers equal to the expected object; **FieldF1**: top-level keys (the original metric); "
+    "**Leaf F1**: every nested value; **Valid %**: answers valid against their JSON Schema; "
+    "**Simple / Medium / Complex %**: JSONExact per band; **Size**: the base's GGUF file plus the adapter. "
+    "**p50** (median latency per example, batches of 8) and **Tok/s** (generated tokens per second) are measured on "
+    "the **Machine** named; compare them only between rows of the same machine. **N**: examples scored."
 )
 ABOUT = f"""
 ## The dataset
@@ -240,8 +240,9 @@ The `edgejson` evaluate metric reads the first complete JSON object out of a raw
 edgejson-eval --model PATH_OR_HUB_ID [--adapter ADAPTER_DIR] --split test [--constrained]
 edgejson-eval --model PATH_OR_HUB_ID [--adapter ADAPTER_DIR] --split test_unseen
 ```
-Each run writes `results/<model>/<split>[-constrained].json` with every output, the scores, the measured speed and
-the provenance. Open a pull request adding those files: the leaderboard is built from them and from nothing else.
+Each run writes `results/<model>/<split>[-constrained][-first<N>].json` with every output, the scores, the measured
+speed and the provenance. Open a pull request adding those files: the leaderboard is built from them and from nothing
+else.
 
 ## This demo
 {LIMITS} Pasted schemas may use `type`, `properties`,

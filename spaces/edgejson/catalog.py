@@ -9,7 +9,6 @@ Usage: ``catalog = Catalog.discover(extra=["path/to/model"])``; ``run = catalog.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from checks import MAX_ANSWER_TOKENS, MAX_SECONDS, InputError
 from huggingface_hub import constants
 from paths import find_dir
 
+from maaza.adapters import AdapterError, check_weights, read_adapter_config
 from maaza.bases import BASES, DEFAULT_BASE, cache_dir
 from maaza.extract import Extractor, Generation
 
@@ -59,18 +59,24 @@ def _base_state(base: str) -> tuple[str, str | None, str | None]:
     return base, f"its base {base!r} is {why}", None
 
 
+def _adapter_option(folder: Path) -> ModelOption:
+    """An adapter of the menu; a broken one is listed, greyed out with the reason, so the Space still starts."""
+    try:
+        config = read_adapter_config(folder)
+    except AdapterError as err:
+        return ModelOption(folder.name, "", str(folder), ADAPTER, str(err), None)
+    base, unavailable, first_use = _base_state(config.get("base_model_name_or_path") or "")
+    if unavailable is None:
+        try:
+            check_weights(folder)
+        except AdapterError as err:
+            unavailable = str(err)
+    return ModelOption(folder.name, base, str(folder), ADAPTER, unavailable, first_use)
+
+
 def _adapters() -> list[ModelOption]:
     folder = find_dir("maaza_models")
-    options = []
-    for config_path in sorted(folder.glob("*/adapter_config.json")) if folder else []:
-        config = json.loads(config_path.read_text(encoding="utf-8"))
-        base, unavailable, first_use = _base_state(config.get("base_model_name_or_path") or "")
-        if not (config_path.parent / "adapter_model.safetensors").is_file():
-            unavailable = "adapter_model.safetensors is missing"
-        options.append(
-            ModelOption(config_path.parent.name, base, str(config_path.parent), ADAPTER, unavailable, first_use)
-        )
-    return options
+    return [_adapter_option(path.parent) for path in sorted(folder.glob("*/adapter_config.json"))] if folder else []
 
 
 class Catalog:

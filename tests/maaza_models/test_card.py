@@ -124,3 +124,21 @@ def test_the_hub_ids_come_from_the_release_file(scored, tmp_path):
         f"https://huggingface.co/spaces/TestOrg/board/blob/main/results/{results.name}/{name}"
         for name in ("test.json", "test-constrained.json")
     }
+
+
+def test_the_card_shows_the_learning_curve_when_the_adapter_has_one(scored, tmp_path):
+    adapter, results = scored
+    curved = tmp_path / adapter.name
+    shutil.copytree(adapter, curved)
+    points = [
+        {"step": 50, "train_seconds": 600.0, "json_exact_seen": 0.25, "json_exact_unseen": 0.1},
+        {"step": 100, "train_seconds": 1200.0, "json_exact_seen": 0.5, "json_exact_unseen": 0.2},
+    ]
+    (curved / "learning_curve.json").write_text(json.dumps({"model": "m", "limit": 40, "points": points}))
+    assert _card(adapter, results).returncode == 0
+    assert "learning curve" not in ModelCard.load(adapter / "README.md").text.lower()
+    done = _card(curved, results)
+    assert done.returncode == 0, done.stderr[-2000:]
+    card = ModelCard.load(curved / "README.md").text
+    assert "![learning curve](learning_curve.png)" in card and "first 40 rows" in card
+    assert "| 100 | 20.0 | 50.0% | 20.0% |" in card

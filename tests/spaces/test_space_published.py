@@ -35,6 +35,9 @@ def published(tiny_model, launch, tmp_path_factory):
     orphan.mkdir(parents=True)
     (orphan / "adapter_config.json").write_text(json.dumps({"base_model_name_or_path": "nobody/no-such-base"}))
     (orphan / "adapter_model.safetensors").write_bytes(b"")
+    broken = root / "maaza_models" / "broken-adapter"  # its config is no JSON object: listed, not a crash
+    broken.mkdir()
+    (broken / "adapter_config.json").write_text("[1, 2]")
     done = subprocess.run(
         [sys.executable, "-m", "maaza.harness", "--model", str(tiny_model), "--split", "test", "--limit", "2",
          "--dataset", str(REPO / "edgejson_dataset"), "--results-dir", str(root / "results")],
@@ -90,6 +93,12 @@ def test_examples_come_from_the_staged_test_split(published):
     client = Client(published["url"], verbose=False)
     _, examples = client.predict("invoice", api_name="/schema")
     assert examples["choices"]
+
+
+def test_a_broken_adapter_folder_is_listed_as_unavailable_with_the_reason(published, taught):
+    client = Client(published["url"], verbose=False)
+    with pytest.raises(AppError, match="Model 'broken-adapter' is unavailable here: .*must hold a JSON object"):
+        client.predict(json.dumps(taught["schema"]), taught["text"], "broken-adapter", False, api_name="/extract")
 
 
 def test_an_adapter_without_its_base_is_listed_as_unavailable_with_the_reason(published, taught):

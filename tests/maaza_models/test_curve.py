@@ -1,0 +1,34 @@
+"""``python -m maaza.curve`` on a tiny run: every checkpoint scored on both validation slices, JSON and plot written,
+a rerun scores nothing again."""
+
+import json
+import shutil
+
+from maaza.curve import main as curve_main
+from maaza.training import recipe_parser, train
+
+
+def test_every_checkpoint_is_scored_against_its_training_minutes(recipe, tiny_dataset, tmp_path, capsys):
+    dataset = tmp_path / "dataset"
+    shutil.copytree(tiny_dataset, dataset)
+    (dataset / "data" / "generated").mkdir()
+    shutil.copy(dataset / "data" / "validation.jsonl", dataset / "data" / "generated" / "validation.jsonl")
+    path = recipe(max_steps=2, save_steps=1, eval_steps=1, save_total_limit=None, dataset_name=str(dataset))
+    adapter = train(*recipe_parser().parse_args_and_config(["--config", str(path)]))
+    argv = ["--recipe", str(path), "--limit", "2"]
+    assert curve_main(argv) == 0
+    curve = json.loads((adapter / "learning_curve.json").read_text())
+    assert [p["step"] for p in curve["points"]] == [1, 2]
+    assert 0 < curve["points"][0]["train_seconds"] <= curve["points"][1]["train_seconds"]
+    assert all(0 <= p["json_exact_seen"] <= 1 and 0 <= p["json_exact_unseen"] <= 1 for p in curve["points"])
+    assert (adapter / "learning_curve.png").read_bytes().startswith(b"\x89PNG")
+    scored = {p: p.stat().st_mtime_ns for p in (adapter / "curve").rglob("*.json")}
+    assert len(scored) == 4  # two checkpoints x two slices
+    assert curve_main(argv) == 0
+    assert {p: p.stat().st_mtime_ns for p in (adapter / "curve").rglob("*.json")} == scored
+    assert "step     2" in capsys.readouterr().out
+
+
+def test_a_run_without_checkpoints_is_a_clear_error(recipe, capsys):
+    assert curve_main(["--recipe", str(recipe())]) == 2
+    assert "no checkpoint-* folder" in capsys.readouterr().err
