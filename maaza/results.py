@@ -81,6 +81,12 @@ class Run:
         return bool(self.decoding.get("constrained"))
 
     @property
+    def budget_rule(self) -> str:
+        """How the run set each answer's token budget: ``"schema + text"`` (known at inference time, the rule since
+        0.2) or ``"expected answer"`` (runs made before it, from what a user of the model does not have)."""
+        return "expected answer" if "expected answer" in str(self.decoding.get("max_new_tokens")) else "schema + text"
+
+    @property
     def label(self) -> str:
         """The model's name on the leaderboard: its folder in ``results/``, else the model's label."""
         return self.path.parent.name if self.path else self.model.label

@@ -31,8 +31,9 @@ def results_table(results_dir: Path) -> str:
         row.setdefault("runs", {})[(split, constrained)] = run
     lines = [
         "| Model | Params | Type | test JSONExact | test leaf F1 | test JSONExact, constrained "
-        "| test_unseen JSONExact | test_unseen JSONExact, constrained | tokens/s (test) | examples (test) |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| test_unseen JSONExact | test_unseen JSONExact, constrained | tokens/s (test) | examples (test) "
+        "| answer budget (test) |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
 
     def exact(row: dict, run: tuple[str, bool]) -> float | None:
@@ -49,6 +50,7 @@ def results_table(results_dir: Path) -> str:
             *(_cell(exact(row, run)) for run in RUNS[1:]),
             f"{test.value('performance.tokens_per_s'):.1f}" if test else "–",
             str(test.dataset.examples) if test else "–",
+            test.budget_rule if test else "–",
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -18,8 +18,9 @@ def test_table_is_written_between_the_markers_then_checks_clean(tmp_path: Path, 
     write(tmp_path / "results/maaza-x/test.json", results_file("test", False, {"json_exact": 0.75, "leaf_f1": 0.97}))
     write(tmp_path / "results/maaza-x/test-constrained.json", results_file("test", True, {"json_exact": 0.76}))
     base = results_file("test", False, {"json_exact": 0.05, "leaf_f1": 0.3})
-    base = base.replace('"adapter": "adapter"', '"adapter": null')
-    write(tmp_path / "results/base-y/test.json", base)
+    base = json.loads(base.replace('"adapter": "adapter"', '"adapter": null'))
+    base["decoding"]["max_new_tokens"] = "per example: the tokens of its expected answer indented, + 32"  # before 0.2
+    write(tmp_path / "results/base-y/test.json", json.dumps(base))
     write(tmp_path / "results/reference/edgejson-v3.json", '{"models": []}')
     args = ["--readme", str(readme), "--results", str(tmp_path / "results")]
 
@@ -30,8 +31,8 @@ def test_table_is_written_between_the_markers_then_checks_clean(tmp_path: Path, 
     assert text.startswith("# Title\n\n") and text.endswith(f"{END}\n\nMore text.\n") and "old table" not in text
     rows = [line for line in text.splitlines() if line.startswith("| maaza-x") or line.startswith("| base-y")]
     assert rows == [
-        "| maaza-x | 135M | LoRA fine-tuned | 75.0% | 0.970 | 76.0% | – | – | 42.0 | 16 |",
-        "| base-y | 135M | zero-shot | 5.0% | 0.300 | – | – | – | 42.0 | 16 |",
+        "| maaza-x | 135M | LoRA fine-tuned | 75.0% | 0.970 | 76.0% | – | – | 42.0 | 16 | schema + text |",
+        "| base-y | 135M | zero-shot | 5.0% | 0.300 | – | – | – | 42.0 | 16 | expected answer |",
     ]
     assert main([*args, "--check"]) == 0
 
@@ -48,7 +49,7 @@ def test_each_cell_is_the_split_run_on_the_most_examples_and_data_files_are_no_s
     write(tmp_path / "results/mine/test.json", json.dumps(mine))
     assert main(["--readme", str(readme), "--results", str(tmp_path / "results")]) == 0
     rows = [line for line in readme.read_text().splitlines() if line.startswith("| ") and "---" not in line][1:]
-    assert rows == ["| maaza-x | 135M | LoRA fine-tuned | 75.0% | 0.970 | – | – | – | 42.0 | 16 |"]
+    assert rows == ["| maaza-x | 135M | LoRA fine-tuned | 75.0% | 0.970 | – | – | – | 42.0 | 16 | schema + text |"]
 
 
 def test_readme_without_markers_is_an_error(tmp_path: Path, capsys) -> None:
