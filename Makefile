@@ -7,7 +7,7 @@ export HF_DATASETS_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: setup data demo preview test lint bench base train eval card baselines push readme experiment
+.PHONY: setup data demo preview test lint bench base train eval card baselines push readme experiment export
 
 setup: $(STAMP)
 
@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q "torch==2.13.0"
-	$(PY) -m pip install -q -e ".[train,space,dev]"
+	$(PY) -m pip install -q -e ".[train,space,dev,edge]"
 	touch $(STAMP)
 
 data: setup
@@ -72,6 +72,15 @@ baselines: setup
 	for base in $(BASES); do for split in test test_unseen; do \
 	  $(PY) -m maaza.harness --model $$base --split $$split $(if $(LIMIT),--limit $(LIMIT)) || exit 1; \
 	done; done
+
+# Merge the adapter into its base and build ONNX Runtime GenAI folders: exports/<adapter>/{merged,fp32,int4} (not in
+# git). PRECISIONS, BLOCK_SIZE and ACCURACY_LEVEL set the builds (int4 block size 32 and accuracy level 4 by default).
+PRECISIONS ?= fp32 int4
+BLOCK_SIZE ?= 32
+ACCURACY_LEVEL ?= 4
+export: base
+	$(PY) -m maaza.cli export --model $(BASE) --adapter $(ADAPTER) --precision $(PRECISIONS) \
+	  --block-size $(BLOCK_SIZE) --accuracy-level $(ACCURACY_LEVEL)
 
 # The adapter's model card, generated from its training_info.json and its results files.
 card: setup

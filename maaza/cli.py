@@ -1,7 +1,9 @@
 """The ``maaza`` command: ``maaza extract`` prints the JSON object extracted from a text, and exits 1 when there is
-none or it is not valid against the schema (read and validated as the metric does: ``edgejson.answer``).
+none or it is not valid against the schema (read and validated as the metric does: ``edgejson.answer``);
+``maaza export`` merges an adapter into its base and builds ONNX Runtime GenAI folders (``maaza.export``).
 
-Usage: ``maaza extract --schema contact_info --text "Reach Ana Diaz at ana@diaz.dev"``
+Usage: ``maaza extract --schema contact_info --text "Reach Ana Diaz at ana@diaz.dev"``;
+``maaza export --adapter maaza_models/maaza-mlm-135m-json --precision fp32 int4``
 """
 
 from __future__ import annotations
@@ -57,10 +59,13 @@ def _extract(args: argparse.Namespace) -> int:
     text = check_text(_read_text(args))
     schema = load_schema(args.schema)
     validator = schema_validator(schema)
+    if args.engine == "onnx" and not args.model:
+        raise ValueError("--engine onnx needs --model: a folder made by `maaza export`")
     model = args.model or DEFAULT_BASE
     adapter = args.adapter if args.adapter is not None or args.model else default_adapter()
-    extractor = Extractor.load(model, adapter=adapter, constrained=args.constrained)
-    print(f"maaza: {model}" + (f" + adapter {adapter}" if adapter else ""), file=sys.stderr)
+    extractor = Extractor.load(model, adapter=adapter, constrained=args.constrained, engine=args.engine)
+    engine = f" ({extractor.engine} {extractor.precision})"
+    print(f"maaza: {model}" + (f" + adapter {adapter}" if adapter else "") + engine, file=sys.stderr)
     generation = extractor.generate([(schema, text)], max_new_tokens=args.max_new_tokens)[0]
     if generation.output is None:
         why = f"{generation.failure}, generation stopped at {generation.stop}"
@@ -73,6 +78,16 @@ def _extract(args: argparse.Namespace) -> int:
         print("maaza: the answer is not valid against the schema:", file=sys.stderr)
         print("\n".join(f"  {error}" for error in errors), file=sys.stderr)
         return 1
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from maaza.export import Quantization, export
+
+    out = Path(args.out) if args.out else Path("exports") / Path(args.adapter).name
+    quantization = Quantization(args.block_size, args.accuracy_level, args.algo, args.mixed_precision)
+    for folder in export(args.model, args.adapter, out, args.precision, quantization):
+        print(folder)
     return 0
 
 
@@ -96,10 +111,45 @@ def build_parser() -> argparse.ArgumentParser:
     )
     extract.add_argument("--adapter", help="a LoRA adapter folder made for the model")
     extract.add_argument("--constrained", action="store_true", help="make the output follow the JSON Schema")
+    extract.add_argument(
+        "--engine", default="torch", choices=("torch", "onnx"), help="onnx: --model is a folder made by maaza export"
+    )
     extract.add_argument("--max-new-tokens", type=int, help="answer budget in tokens (default: sized from the schema)")
     extract.add_argument("--compact", action="store_true", help="print compact JSON on one line")
     extract.set_defaults(run=_extract)
+    _export_parser(commands)
     return parser
+
+
+def _export_parser(commands: argparse._SubParsersAction) -> None:
+    from maaza.export import ALGOS, PRECISIONS
+
+    export = commands.add_parser(
+        "export",
+        help="merge an adapter into its base and build ONNX Runtime GenAI folders",
+        description="Merge a LoRA adapter into its base (OUT/merged) and build an ONNX Runtime GenAI folder per "
+        "precision for the CPU (OUT/<precision>) with onnxruntime-genai's model builder; each folder gets "
+        "export_info.json and a README. Prints the folders. Exit status 2: bad input or a failed build.",
+    )
+    export.add_argument("--adapter", required=True, help="the LoRA adapter folder")
+    export.add_argument("--model", default=DEFAULT_BASE, help=f"the adapter's base (default {DEFAULT_BASE})")
+    export.add_argument("--out", help="output folder (default exports/<adapter folder name>)")
+    export.add_argument(
+        "--precision", nargs="+", default=["fp32", "int4"], choices=PRECISIONS, help="default: fp32 int4"
+    )
+    export.add_argument("--block-size", type=int, default=32, help="int4/int8 quantization block size (default 32)")
+    export.add_argument(
+        "--accuracy-level",
+        type=int,
+        default=4,
+        choices=(1, 2, 3, 4),
+        help="int4/int8 MatMul compute precision: 1 fp32, 2 fp16, 3 bf16, 4 int8 (default 4)",
+    )
+    export.add_argument("--algo", default="default", choices=ALGOS, help="int4/int8 quantization algorithm")
+    export.add_argument(
+        "--mixed-precision", help="MatMul groups kept at another precision, e.g. last_matmul:int8 (the output layer)"
+    )
+    export.set_defaults(run=_export)
 
 
 def main(argv: list[str] | None = None) -> int:

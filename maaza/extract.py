@@ -1,5 +1,6 @@
 """Text -> JSON with a base (and optionally a LoRA adapter): the canonical prompt, greedy batched decoding that stops
-each sequence as soon as its JSON object is complete, and optional schema-constrained decoding.
+each sequence as soon as its JSON object is complete, and optional schema-constrained decoding. Two engines: ``torch``
+(transformers, batched) and ``onnx`` (an ONNX Runtime GenAI folder made by ``maaza export``, one request at a time).
 
 Usage: ``Extractor.load().extract("contact_info", "Reach Ana Diaz at ana@diaz.dev")``
 """
@@ -18,6 +19,7 @@ from typing import Any
 import torch
 from tqdm.auto import tqdm
 from transformers import (
+    AutoTokenizer,
     GenerationConfig,
     LogitsProcessorList,
     PreTrainedModel,
@@ -30,9 +32,10 @@ from edgejson import build_messages, schema_template
 from edgejson.answer import read_answer
 from edgejson.schemas import load_schema
 from maaza.adapters import attach_adapter
-from maaza.bases import DEFAULT_BASE, load_base
+from maaza.bases import DEFAULT_BASE, load_base, prepare_tokenizer
 from maaza.constrained import SchemaConstraint
 from maaza.jsonscan import ObjectScanner
+from maaza.onnx_engine import OnnxModel
 
 # The released Maaza adapter, relative to the working directory (a clone): ``maaza extract`` uses it when no --model is
 # named and it is there.
@@ -44,6 +47,8 @@ RELEASED_ADAPTER = Path("maaza_models") / "maaza-mlm-135m-json"
 ANSWER_MARGIN = 32
 # A loop: the last REPEATS blocks of the same 1..MAX_BLOCK tokens are identical and span at least MIN_LOOP tokens.
 REPEATS, MAX_BLOCK, MIN_LOOP = 3, 64, 24
+ENGINES = ("torch", "onnx")
+TORCH_PRECISIONS = {torch.float32: "fp32", torch.float16: "fp16", torch.bfloat16: "bf16"}
 
 
 def check_text(text: str) -> str:
@@ -110,38 +115,53 @@ class _StopAtObjectEnd(StoppingCriteria):
             self.pieces[token] = self.tokenizer.decode([token])
         return self.pieces[token]
 
+    def advance(self, row: int, token: int, step: int) -> bool:
+        """Record ``row``'s ``step``-th new token; True once the row is finished."""
+        if self.stop[row] is not None:
+            return True
+        self.new_tokens[row] = step
+        self.generated[row].append(token)
+        if self.scanners[row].feed(self._piece(token)):
+            self.stop[row] = "json"
+        elif token in self.eos:
+            self.stop[row] = "eos"
+        elif step >= self.budgets[row]:
+            self.stop[row] = "budget"
+        elif looping(self.generated[row]):
+            self.stop[row] = "repetition"
+        elif time.perf_counter() > self.deadline:
+            self.stop[row] = "time"
+        else:
+            return False
+        self.finished_at[row] = time.perf_counter()
+        return True
+
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor, **kwargs) -> torch.BoolTensor:
         step = input_ids.shape[1] - self.prompt_width
-        for row, token in enumerate(input_ids[:, -1].tolist()):
-            if self.stop[row] is not None:
-                continue
-            self.new_tokens[row] = step
-            self.generated[row].append(token)
-            if self.scanners[row].feed(self._piece(token)):
-                self.stop[row] = "json"
-            elif token in self.eos:
-                self.stop[row] = "eos"
-            elif step >= self.budgets[row]:
-                self.stop[row] = "budget"
-            elif looping(self.generated[row]):
-                self.stop[row] = "repetition"
-            elif time.perf_counter() > self.deadline:
-                self.stop[row] = "time"
-            else:
-                continue
-            self.finished_at[row] = time.perf_counter()
-        return torch.tensor([reason is not None for reason in self.stop], device=input_ids.device)
+        done = [self.advance(row, token, step) for row, token in enumerate(input_ids[:, -1].tolist())]
+        return torch.tensor(done, device=input_ids.device)
 
 
 class Extractor:
-    """A model and tokenizer ready to extract JSON; ``constrained=True`` makes outputs follow their JSON Schema."""
+    """A model and tokenizer ready to extract JSON; ``constrained=True`` makes outputs follow their JSON Schema.
 
-    def __init__(self, model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, constrained: bool = False):
+    ``model``: a transformers model (engine ``torch``) or an ``OnnxModel`` (engine ``onnx``).
+    """
+
+    def __init__(
+        self, model: PreTrainedModel | OnnxModel, tokenizer: PreTrainedTokenizerBase, constrained: bool = False
+    ):
         self.model, self.tokenizer, self.constrained = model, tokenizer, constrained
-        self.context = getattr(model.config, "max_position_embeddings", None) or tokenizer.model_max_length
-        eos = model.generation_config.eos_token_id
+        if isinstance(model, OnnxModel):
+            self.engine, self.precision, self.context = "onnx", model.precision, model.context
+            eos: Any = model.eos_token_ids
+            self.decoding: dict[str, Any] = {"do_sample": False, "num_beams": 1}  # greedy, recorded in results
+        else:
+            self.engine, self.precision = "torch", TORCH_PRECISIONS.get(model.dtype, str(model.dtype))
+            self.context = getattr(model.config, "max_position_embeddings", None) or tokenizer.model_max_length
+            eos = model.generation_config.eos_token_id
+            self.decoding = {"do_sample": False, "num_beams": 1, "use_cache": True}
         self.eos = {tokenizer.eos_token_id, *(eos if isinstance(eos, list) else [eos])} - {None}
-        self.decoding = {"do_sample": False, "num_beams": 1, "use_cache": True}  # greedy, recorded in results
         self._constraint: SchemaConstraint | None = None
 
     @classmethod
@@ -150,8 +170,20 @@ class Extractor:
         model: str | os.PathLike = DEFAULT_BASE,
         adapter: str | os.PathLike | None = None,
         constrained: bool = False,
+        engine: str = "torch",
     ) -> Extractor:
-        """Load a base (registry name, local folder or Hub id), merge an optional LoRA adapter into it."""
+        """Load a base (registry name, local folder or Hub id), merge an optional LoRA adapter into it; with
+        ``engine="onnx"``, ``model`` is a folder made by ``maaza export`` (its adapter merged in already)."""
+        if engine not in ENGINES:
+            raise ValueError(f"unknown engine {engine!r}: choose from {', '.join(ENGINES)}")
+        if engine == "onnx":
+            if adapter is not None:
+                raise ValueError(
+                    "the onnx engine loads a folder made by `maaza export`, its adapter merged in: give that folder "
+                    "as the model and no adapter"
+                )
+            onnx = OnnxModel(model)
+            return cls(onnx, prepare_tokenizer(AutoTokenizer.from_pretrained(onnx.folder)), constrained=constrained)
         base, tokenizer = load_base(model)
         if adapter is not None:
             base = attach_adapter(base, str(model), adapter)
@@ -193,7 +225,10 @@ class Extractor:
         ``max_new_tokens``: one budget for all, one per request, or None for each request's own :meth:`budget`.
         A sequence that starts to loop stops there (``stop="repetition"``).
         ``max_seconds``: generation stops (``stop="time"``) once this long has passed since the call began.
+        The onnx engine decodes one request at a time (``batch_size`` 1).
         """
+        if self.engine == "onnx":
+            batch_size = 1
         schemas = [schema if isinstance(schema, dict) else load_schema(schema) for schema, _ in requests]
         prompts = [self.prompt_ids(schema, text) for schema, (_, text) in zip(schemas, requests, strict=True)]
         if max_new_tokens is None:
@@ -209,7 +244,8 @@ class Extractor:
         with tqdm(total=len(requests), desc="Generating", unit="ex", disable=not progress) as bar:
             for start in range(0, len(order), batch_size):
                 rows = order[start : start + batch_size]
-                batch = self._generate_batch(
+                run = self._generate_onnx if self.engine == "onnx" else self._generate_batch
+                batch = run(
                     [prompts[i] for i in rows], [budgets[i] for i in rows], [schemas[i] for i in rows], deadline
                 )
                 for i, generation in zip(rows, batch, strict=True):
@@ -257,20 +293,38 @@ class Extractor:
             stopping_criteria=StoppingCriteriaList([stopper]),
             logits_processor=processors,
         )
-        generations = []
-        for row, prompt in enumerate(prompts):
-            tokens = output[row, width : width + stopper.new_tokens[row]]
-            raw = self.tokenizer.decode(tokens, skip_special_tokens=True)
-            answer = read_answer(raw)
-            generations.append(
-                Generation(
-                    raw=raw,
-                    output=answer.value,
-                    failure=answer.failure,
-                    prompt_tokens=len(prompt),
-                    new_tokens=stopper.new_tokens[row],
-                    latency_s=(stopper.finished_at[row] or time.perf_counter()) - started,
-                    stop=stopper.stop[row] or "budget",
-                )
-            )
-        return generations
+        return [
+            self._generation(prompt, output[row, width : width + stopper.new_tokens[row]], stopper, row, started)
+            for row, prompt in enumerate(prompts)
+        ]
+
+    def _generate_onnx(
+        self, prompts: list[list[int]], budgets: list[int], schemas: list[dict[str, Any]], deadline: float
+    ) -> list[Generation]:
+        """One request (a batch of one) decoded by ONNX Runtime GenAI, stopped as the torch engine stops."""
+        (prompt,), (budget,), (schema,) = prompts, budgets, schemas
+        stopper = _StopAtObjectEnd(self.tokenizer, 0, [budget], self.eos, deadline)
+        started = time.perf_counter()
+        generator = self.model.generator(prompt, len(prompt) + budget, schema if self.constrained else None)
+        step = 0
+        while not generator.is_done():
+            generator.generate_next_token()
+            step += 1
+            if stopper.advance(0, int(generator.get_next_tokens()[0]), step):
+                break
+        return [self._generation(prompt, stopper.generated[0], stopper, 0, started)]
+
+    def _generation(
+        self, prompt: list[int], tokens: Sequence[int], stopper: _StopAtObjectEnd, row: int, started: float
+    ) -> Generation:
+        raw = self.tokenizer.decode(tokens, skip_special_tokens=True)
+        answer = read_answer(raw)
+        return Generation(
+            raw=raw,
+            output=answer.value,
+            failure=answer.failure,
+            prompt_tokens=len(prompt),
+            new_tokens=stopper.new_tokens[row],
+            latency_s=(stopper.finished_at[row] or time.perf_counter()) - started,
+            stop=stopper.stop[row] or "budget",
+        )

@@ -4,7 +4,8 @@ results file with every output, the scores, measured speed and memory, and prove
 Everything that can be checked before generation is checked before the model loads: the data and its schemas, the
 metric, and a place to write the results (see ``maaza.results``).
 
-Usage: ``edgejson-eval --model smollm2-135m-instruct --split test [--adapter DIR] [--constrained] [--limit N]``
+Usage: ``edgejson-eval --model smollm2-135m-instruct --split test [--adapter DIR] [--constrained] [--limit N]``;
+an ONNX folder made by ``maaza export``: ``edgejson-eval --engine onnx --model exports/maaza-mlm-135m-json/int4``
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import resource
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from datetime import datetime, timezone
 from importlib.metadata import version
 from pathlib import Path
@@ -34,14 +36,16 @@ from edgejson.resources import package_data
 from edgejson.schemas import BANDS, SchemaError, complexity_of, load_schema, parse_schema
 from maaza.adapters import adapter_hash
 from maaza.bases import BASES
-from maaza.extract import ANSWER_MARGIN, MIN_LOOP, REPEATS, Extractor
+from maaza.export import read_export_info
+from maaza.extract import ANSWER_MARGIN, ENGINES, MIN_LOOP, REPEATS, Extractor
 from maaza.machine import machine
-from maaza.results import DataInfo, ModelInfo, Run, check_writable, model_label, results_path, write_run
+from maaza.results import DataInfo, ModelInfo, Run, check_writable, results_path, write_run
 
 CODE = Path(__file__).resolve().parent.parent  # the checkout maaza runs from, if it runs from one: provenance
 SPLITS = ("test", "test_unseen", "validation")
 TEXT_FIELDS = ("text", "prompt")
 LIBRARIES = ("torch", "transformers", "peft", "xgrammar", "datasets", "evaluate", "jsonschema", "edgejson-maaza")
+ONNX_LIBRARIES = ("onnxruntime-genai", "onnxruntime")
 
 
 class DataError(ValueError):
@@ -174,8 +178,12 @@ def evaluate_model(
     dataset_dir: Path | None = None,
     metric_path: Path | None = None,
     results_dir: Path = Path("results"),
+    engine: str = "torch",
 ) -> tuple[Run, Path]:
-    """Check the data, the metric and the results file's place, then generate, score, measure and write the run."""
+    """Check the data, the metric and the results file's place, then generate, score, measure and write the run.
+
+    ``engine="onnx"``: ``model`` is a folder made by ``maaza export``; the run is filed under its adapter's name.
+    """
     dataset_dir = Path(dataset_dir or default_dataset())
     every = load_examples(split, data, schema_dir, dataset_dir)
     examples = every[:limit]
@@ -191,13 +199,42 @@ def evaluate_model(
         schemas=str(schema_dir) if schema_dir else None,
         limit=len(examples) if len(examples) < len(every) else None,
     )
-    path = results_path(results_dir, model_label(model, adapter), dataset, constrained)
+    if engine == "onnx":
+        if adapter is not None:
+            raise ValueError("--engine onnx: the adapter is merged into the ONNX folder; give no --adapter")
+        export = read_export_info(model)
+        info = ModelInfo(
+            name=export.base,
+            parameters=export.parameters,
+            adapter=export.adapter,
+            hub_id=BASES[export.base].hub_id if export.base in BASES else None,
+            adapter_sha256=export.adapter_sha256,
+            size_mb=export.size_mb,
+            engine=engine,
+            precision=export.precision,
+            export=str(model),
+        )
+    elif engine == "torch":
+        info = ModelInfo(
+            name=model,
+            parameters=0,  # known once the model is loaded
+            adapter=adapter,
+            hub_id=BASES[model].hub_id if model in BASES else None,
+            adapter_sha256=adapter_hash(adapter) if adapter else None,
+        )
+    else:
+        raise ValueError(f"unknown engine {engine!r}: choose from {', '.join(ENGINES)}")
+    path = results_path(results_dir, info.label, dataset, constrained, info.variant)
     check_writable(path)
     metric = evaluate.load(str(metric_path or default_metric()))
-    adapter_sha256 = adapter_hash(adapter) if adapter else None
     load_started = time.perf_counter()
-    extractor = Extractor.load(model, adapter=adapter, constrained=constrained)
+    extractor = Extractor.load(model, adapter=adapter, constrained=constrained, engine=engine)
     load_s = time.perf_counter() - load_started
+    if engine == "torch":
+        info = replace(info, parameters=extractor.model.num_parameters(), precision=extractor.precision)
+        batch = batch_size
+    else:
+        batch = 1  # the onnx engine decodes one request at a time
     requests = [(ex["schema"], ex["text"]) for ex in examples]
     budgets = [extractor.budget(schema, text) for schema, text in requests]
     started = time.perf_counter()
@@ -218,21 +255,16 @@ def evaluate_model(
         (latencies[0], latencies[0]) if len(latencies) == 1 else [quantiles(latencies, n=100)[q] for q in (49, 94)]
     )
     new_tokens = sum(g.new_tokens for g in generations)
-    constraint = extractor.constraint if constrained else None
+    constraint = extractor.constraint if constrained and engine == "torch" else None
+    grammar = f"xgrammar {version('xgrammar')}" if engine == "torch" else "llguidance (onnxruntime-genai guidance)"
     run = Run(
-        model=ModelInfo(
-            name=model,
-            parameters=extractor.model.num_parameters(),
-            adapter=adapter,
-            hub_id=BASES[model].hub_id if model in BASES else None,
-            adapter_sha256=adapter_sha256,
-        ),
+        model=info,
         dataset=dataset,
         decoding={
             **extractor.decoding,
             "constrained": constrained,
-            "engine": f"xgrammar {version('xgrammar')}" if constrained else None,
-            "batch_size": batch_size,
+            "engine": grammar if constrained else None,  # the grammar engine; the model's engine is model.engine
+            "batch_size": batch,
             "max_new_tokens": f"per example, known before answering: tokens of the schema's template + of the text + "
             f"{ANSWER_MARGIN}",
             "stop": f"end of the first top-level JSON object, EOS, the budget, or a loop (a block of tokens {REPEATS} "
@@ -261,7 +293,7 @@ def evaluate_model(
             # Changes to the code or data, not the results files that runs like this one write.
             "git_dirty": bool(_git("status", "--porcelain", "--", ".", ":(exclude)results")),
             "command": " ".join(["edgejson-eval", *sys.argv[1:]]),
-            "libraries": {name: version(name) for name in LIBRARIES},
+            "libraries": {name: version(name) for name in LIBRARIES + (ONNX_LIBRARIES if engine == "onnx" else ())},
             "machine": machine(),
         },
         examples=[
@@ -332,6 +364,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--metric", type=Path, help="the EdgeJSON metric (default: ./metrics/edgejson, else the one installed)"
     )
     parser.add_argument("--constrained", action="store_true", help="constrain decoding to each example's schema")
+    parser.add_argument(
+        "--engine",
+        default="torch",
+        choices=ENGINES,
+        help="torch (default) or onnx: --model is then a folder made by `maaza export`, decoded one request at a time",
+    )
     parser.add_argument("--limit", type=int, help="evaluate the first N examples only")
     parser.add_argument("--batch-size", type=int, default=8, help="sequences decoded together (default 8)")
     parser.add_argument(
@@ -366,6 +404,7 @@ def main(argv: list[str] | None = None) -> int:
             args.dataset,
             args.metric,
             args.results_dir,
+            args.engine,
         )
     except FileNotFoundError as err:  # no dataset or metric in the working directory nor installed
         parser.exit(2, f"edgejson-eval: error: {err}; give its folder with --dataset or --metric\n")

@@ -2,9 +2,10 @@
 model card, the README table and the leaderboard use.
 
 A file is named after everything that tells runs apart, so two different runs never share one:
-``<model>/<data>[-constrained][-first<N>].json``, where ``<model>`` is the adapter's folder name (else the model's),
-``<data>`` the EdgeJSON split or, for a data file, its stem and the fingerprint of its rows, and ``-first<N>`` marks a
-run on the first N rows only.
+``<model>/<data>[-constrained][-<engine>-<precision>][-first<N>].json``, where ``<model>`` is the adapter's folder name
+(else the model's), ``<data>`` the EdgeJSON split or, for a data file, its stem and the fingerprint of its rows,
+``-<engine>-<precision>`` marks a run on another engine than torch (``-onnx-int4``), and ``-first<N>`` a run on the
+first N rows only.
 
 Usage: ``path = write_run(run, Path("results"))``; ``best = headline(read_run(p) for p in results_files(folder))``
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,10 +38,18 @@ class ModelInfo:
     hub_id: str | None = None
     adapter_sha256: str | None = None
     size_mb: float | None = None  # on disk, when the run records it
+    engine: str = "torch"  # or "onnx": an ONNX Runtime GenAI folder made by ``maaza export``
+    precision: str | None = None  # of the weights the engine ran: fp32, int4, ...
+    export: str | None = None  # the ONNX folder an onnx run loaded
 
     @property
     def label(self) -> str:
         return model_label(self.name, self.adapter)
+
+    @property
+    def variant(self) -> str:
+        """The engine part of a results file's name: empty for torch, else ``<engine>-<precision>``."""
+        return "" if self.engine == "torch" else f"{self.engine}-{self.precision}"
 
 
 @dataclass(frozen=True)
@@ -88,8 +97,10 @@ class Run:
 
     @property
     def label(self) -> str:
-        """The model's name on the leaderboard: its folder in ``results/``, else the model's label."""
-        return self.path.parent.name if self.path else self.model.label
+        """The model's name on the leaderboard: its folder in ``results/`` (else the model's label), and the engine and
+        precision when the engine is not torch."""
+        label = self.path.parent.name if self.path else self.model.label
+        return f"{label} ({self.model.engine} {self.model.precision})" if self.model.variant else label
 
     def value(self, dotted: str) -> Any:
         """The field at ``dotted`` (``"performance.tokens_per_s"``); ``ResultsError`` naming the file when absent."""
@@ -129,6 +140,9 @@ class Run:
                 hub_id=model.get("hub_id"),
                 adapter_sha256=model.get("adapter_sha256"),
                 size_mb=model.get("size_mb"),
+                engine=model.get("engine") or "torch",
+                precision=model.get("precision"),
+                export=model.get("export"),
             ),
             dataset=DataInfo(
                 # a data file's runs were once recorded under its stem: never an EdgeJSON split
@@ -161,10 +175,12 @@ def model_label(name: str, adapter: str | None = None) -> str:
     return Path(adapter or name).name or name
 
 
-def results_path(results_dir: Path, label: str, dataset: DataInfo, constrained: bool) -> Path:
-    """``<results_dir>/<label>/<data>[-constrained][-first<N>].json``: the one file of that run."""
-    first = f"-first{dataset.limit}" if dataset.limit else ""
-    return Path(results_dir) / label / f"{dataset.name}{'-constrained' if constrained else ''}{first}.json"
+def results_path(results_dir: Path, label: str, dataset: DataInfo, constrained: bool, variant: str = "") -> Path:
+    """``<results_dir>/<label>/<data>[-constrained][-<variant>][-first<N>].json``: the one file of that run;
+    ``variant``: :attr:`ModelInfo.variant`."""
+    first = f"first{dataset.limit}" if dataset.limit else ""
+    parts = [dataset.name, "constrained" if constrained else "", variant, first]
+    return Path(results_dir) / label / f"{'-'.join(part for part in parts if part)}.json"
 
 
 def check_writable(path: Path) -> None:
@@ -224,14 +240,15 @@ def results_files(results_dir: Path | None) -> list[Path]:
     return [p for p in sorted(Path(results_dir).glob("*/*.json")) if p.parent.name != REFERENCE]
 
 
-def headline(runs: Iterable[Run]) -> dict[tuple[str, str, bool], Run]:
+def headline(runs: Iterable[Run], engines: Collection[str] | None = ("torch",)) -> dict[tuple[str, str, bool], Run]:
     """Per (model label, EdgeJSON split, constrained): the run on the most examples, the latest among equals.
 
-    Runs on data files are left out: they are no EdgeJSON split, whatever their file is called.
+    Runs on data files are left out: they are no EdgeJSON split, whatever their file is called. Only runs of
+    ``engines`` count (None: every engine; the label of a run on another engine than torch names it).
     """
     best: dict[tuple[str, str, bool], Run] = {}
     for run in runs:
-        if run.dataset.split is None:
+        if run.dataset.split is None or engines is not None and run.model.engine not in engines:
             continue
         key = (run.label, run.dataset.split, run.constrained)
         rank = (run.dataset.examples, str(run.provenance.get("date", "")))

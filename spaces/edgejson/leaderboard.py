@@ -1,4 +1,5 @@
-"""The leaderboard: a row per model, split and decoding, filters, the accuracy-against-size plot, the reference table.
+"""The leaderboard: a row per model, split, decoding and engine, filters, the accuracy-against-size plot, the
+reference table.
 
 Every figure is read by ``maaza.results`` from the files ``edgejson-eval`` writes under ``results/<model>/``: per
 model, split and decoding, its run on the most examples. The original release's published numbers come from
@@ -32,6 +33,7 @@ COLUMNS = [
     "Model",
     "Type",
     "Decoding",
+    "Engine",
     "Params (M)",
     "Size (MB)",
     "JSONExact %",
@@ -66,6 +68,11 @@ def size_mb(model: ModelInfo) -> float | None:
     return round(base.gguf_mb + weights.stat().st_size / 1e6, 1) if weights and weights.is_file() else None
 
 
+def engine(model: ModelInfo) -> str:
+    """The engine and precision a run decoded with (torch runs that record no precision ran in fp32)."""
+    return f"{model.engine} {model.precision or ('fp32' if model.engine == 'torch' else '?')}"
+
+
 def _machine(run: Run) -> str:
     """The run's GPUs, else its CPU and cores (files written before ``gpus`` name one ``gpu``)."""
     machine = run.value("provenance.machine")
@@ -80,6 +87,7 @@ def summarise(run: Run, source: Path) -> dict[str, Any]:
         "Model": run.label,
         "Type": "fine-tuned adapter" if run.model.adapter else "zero-shot",
         "Decoding": "constrained" if run.constrained else "free",
+        "Engine": engine(run.model),
         "Params (M)": round(run.model.parameters / 1e6, 1),
         "Size (MB)": size_mb(run.model),
         "JSONExact %": _percent(run.value("scores.json_exact")),
@@ -106,7 +114,7 @@ def load_leaderboard(results_dir: Path | None) -> tuple[pd.DataFrame, list[str]]
             runs.append(read_run(path))
         except ResultsError as err:
             problems.append(str(err))
-    for run in headline(runs).values():
+    for run in headline(runs, engines=None).values():
         try:
             rows.append(summarise(run, run.path.relative_to(results_dir.parent)))
         except ResultsError as err:

@@ -1,0 +1,215 @@
+"""Merge a LoRA adapter into its base and build ONNX Runtime GenAI folders from it with ``onnxruntime-genai``'s model
+builder, one per precision. Each folder carries ``export_info.json`` (what it is) and a README (how to run it).
+
+Layout: ``<out>/merged`` (the merged safetensors model) and ``<out>/<precision>`` (``model.onnx``, its data, the
+tokenizer and ``genai_config.json``); ``<out>`` defaults to ``exports/<adapter folder name>``.
+
+Usage: ``export("smollm2-135m-instruct", "maaza_models/maaza-mlm-135m-json", Path("exports/m"), ["fp32", "int4"])``
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import asdict, dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+PRECISIONS = ("fp32", "int8", "int4")  # what the builder makes for the CPU
+INFO = "export_info.json"
+ALGOS = ("default", "rtn", "k_quant")
+
+
+class ExportError(ValueError):
+    """An export that cannot be made or an ONNX folder that cannot be used; the message says why."""
+
+
+def require_genai() -> ModuleType:
+    """The ``onnxruntime_genai`` module; ``ExportError`` saying how to install it when it is missing."""
+    try:
+        import onnxruntime_genai
+    except ImportError:
+        raise ExportError(
+            "onnxruntime-genai is not installed: pip install 'edgejson-maaza[edge]' "
+            "(or: pip install onnxruntime-genai onnx onnx_ir)"
+        ) from None
+    return onnxruntime_genai
+
+
+@dataclass(frozen=True)
+class Quantization:
+    """Weight-only (MatMulNBits) quantization settings of an int4/int8 build, passed to the builder as-is."""
+
+    block_size: int = 32
+    accuracy_level: int = 4  # minimum compute precision of the quantized MatMuls: 1 fp32, 2 fp16, 3 bf16, 4 int8
+    algo: str = "default"  # one of ALGOS
+    mixed_precision: str | None = None  # e.g. "last_matmul:int8": groups of MatMuls kept at int8
+
+    def options(self) -> list[str]:
+        """The builder's ``--extra_options`` for these settings."""
+        options = {"block_size": self.block_size, "accuracy_level": self.accuracy_level, "algo_config": self.algo}
+        if self.mixed_precision:
+            options["matmul_mixed_precision"] = self.mixed_precision
+        return [f"{key}={value}" for key, value in options.items()]
+
+
+@dataclass(frozen=True)
+class ExportInfo:
+    """``export_info.json`` of an ONNX folder: what was merged and built."""
+
+    base: str
+    adapter: str | None
+    adapter_sha256: str | None
+    precision: str
+    parameters: int
+    size_mb: float  # the folder's files on disk, this file and the README aside
+    quantization: dict[str, Any] | None = None
+    builder: str = field(default_factory=lambda: _version("onnxruntime-genai"))
+
+
+def _version(package: str) -> str:
+    try:
+        return f"{package} {version(package)}"
+    except PackageNotFoundError:
+        return package
+
+
+def folder_mb(folder: Path) -> float:
+    """Size on disk of the files in ``folder`` (not recursive), ``export_info.json`` and README.md aside, in MB."""
+    files = [p for p in Path(folder).iterdir() if p.is_file() and p.name not in (INFO, "README.md")]
+    return round(sum(p.stat().st_size for p in files) / 1e6, 1)
+
+
+def read_export_info(folder: str | os.PathLike) -> ExportInfo:
+    """The ``export_info.json`` of an ONNX folder; ``ExportError`` when the folder was not made by ``maaza export``."""
+    path = Path(folder) / INFO
+    if not path.is_file():
+        raise ExportError(f"{folder} is not a folder made by `maaza export`: {path} does not exist")
+    try:
+        return ExportInfo(**json.loads(path.read_text(encoding="utf-8")))
+    except (json.JSONDecodeError, TypeError) as err:
+        raise ExportError(f"{path}: not an export record ({err})") from None
+
+
+def merge(model: str, adapter: str | os.PathLike, out: Path) -> tuple[Path, int]:
+    """Merge ``adapter`` into base ``model`` and save model and tokenizer in ``out``: the folder and its parameters."""
+    from maaza.adapters import attach_adapter
+    from maaza.bases import load_base
+
+    base, tokenizer = load_base(model)
+    merged = attach_adapter(base, model, adapter)
+    merged.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    return out, merged.num_parameters()
+
+
+def build(merged: Path, out: Path, precision: str, quantization: Quantization) -> Path:
+    """Run the model builder on the merged folder for the CPU at ``precision``; ``ExportError`` with its output."""
+    require_genai()
+    with tempfile.TemporaryDirectory(prefix="maaza-export-") as cache:
+        command = [sys.executable, "-m", "onnxruntime_genai.models.builder", "-i", str(merged), "-o", str(out)]
+        command += ["-p", precision, "-e", "cpu", "-c", cache, "--extra_options", "hf_token=false"]
+        command += quantization.options() if precision != "fp32" else []
+        env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+        done = subprocess.run(command, capture_output=True, text=True, env=env)
+    if done.returncode != 0 or not (out / "genai_config.json").is_file():
+        raise ExportError(f"the ONNX model builder failed at {precision}:\n{(done.stdout + done.stderr)[-3000:]}")
+    return out
+
+
+CARD = """# {name} · ONNX Runtime GenAI, {precision}
+
+The LoRA adapter `{adapter}` merged into its base `{base}` and built with {builder} for the CPU at **{precision}**
+(`maaza export`).
+
+| | |
+|---|---|
+| Base | `{base}` |
+| Adapter sha256 | `{sha}` |
+| Precision | {precision}{quantization} |
+| Parameters | {parameters:,} |
+| Size on disk | {size_mb} MB |
+
+## Run it
+
+```python
+import json
+import onnxruntime_genai as og
+from transformers import AutoTokenizer
+from edgejson import build_messages
+from edgejson.schemas import load_schema
+
+model, tokenizer = og.Model("{folder}"), AutoTokenizer.from_pretrained("{folder}")
+prompt = tokenizer.apply_chat_template(
+    build_messages(load_schema("contact_info"), "Reach Ana Diaz at ana@diaz.dev"), add_generation_prompt=True
+)["input_ids"]
+params = og.GeneratorParams(model)
+params.set_search_options(do_sample=False, max_length=len(prompt) + 256)
+# optional: params.set_guidance("json_schema", json.dumps(load_schema("contact_info")))
+generator = og.Generator(model, params)
+generator.append_tokens([prompt])
+while not generator.is_done():
+    generator.generate_next_token()
+print(tokenizer.decode(generator.get_sequence(0)[len(prompt):], skip_special_tokens=True))
+```
+
+Or with Maaza: `maaza extract --engine onnx --model {folder} --schema contact_info --text "..."`
+"""
+
+
+def write_card(folder: Path, info: ExportInfo) -> None:
+    """``export_info.json`` and README.md of an ONNX folder."""
+    (folder / INFO).write_text(json.dumps(asdict(info), indent=1) + "\n", encoding="utf-8")
+    quantization = info.quantization or {}
+    settings = ", ".join(f"{k} {v}" for k, v in quantization.items() if v is not None)
+    card = CARD.format(
+        name=Path(info.adapter).name if info.adapter else info.base,
+        folder=folder.as_posix(),
+        sha=info.adapter_sha256,
+        quantization=f" ({settings})" if settings else "",
+        **{k: v for k, v in asdict(info).items() if k != "quantization"},
+    )
+    (folder / "README.md").write_text(card, encoding="utf-8")
+
+
+def export(
+    model: str,
+    adapter: str | os.PathLike,
+    out: Path,
+    precisions: list[str],
+    quantization: Quantization | None = None,
+) -> list[Path]:
+    """Merge ``adapter`` into ``model`` under ``out/merged``, then build one ONNX folder per precision in
+    ``out/<precision>``; their paths."""
+    from maaza.adapters import adapter_hash, check_weights, read_adapter_config
+
+    quantization = quantization or Quantization()
+    unknown = sorted(set(precisions) - set(PRECISIONS))
+    if unknown:
+        raise ExportError(f"unknown precision {', '.join(unknown)}: choose from {', '.join(PRECISIONS)}")
+    if quantization.algo not in ALGOS:
+        raise ExportError(f"unknown quantization algorithm {quantization.algo!r}: choose from {', '.join(ALGOS)}")
+    read_adapter_config(adapter)
+    check_weights(adapter)
+    require_genai()
+    merged, parameters = merge(model, adapter, Path(out) / "merged")
+    folders = []
+    for precision in precisions:
+        folder = build(merged, Path(out) / precision, precision, quantization)
+        info = ExportInfo(
+            base=model,
+            adapter=str(adapter),
+            adapter_sha256=adapter_hash(adapter),
+            precision=precision,
+            parameters=parameters,
+            size_mb=folder_mb(folder),
+            quantization=None if precision == "fp32" else asdict(quantization),
+        )
+        write_card(folder, info)
+        folders.append(folder)
+    return folders

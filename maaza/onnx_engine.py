@@ -1,0 +1,53 @@
+"""The ONNX engine of ``Extractor``: an ONNX Runtime GenAI folder (``maaza export``) decoding greedily, one request at
+a time, with optional JSON-Schema guidance (compact JSON, as the torch engine's grammar writes it).
+
+Usage: ``Extractor.load("exports/maaza-mlm-135m-json/int4", engine="onnx")``
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from maaza.export import ExportError, read_export_info, require_genai
+
+# llguidance options: no whitespace, compact separators.
+COMPACT = {"whitespace_flexible": False, "item_separator": ",", "key_separator": ":"}
+
+
+class OnnxModel:
+    """An ONNX Runtime GenAI model folder: its context, EOS ids, precision, and a greedy generator per request."""
+
+    def __init__(self, folder: str | os.PathLike):
+        self.folder = Path(folder)
+        config_path = self.folder / "genai_config.json"
+        if not config_path.is_file():
+            raise ExportError(f"{folder} is not an ONNX Runtime GenAI folder: {config_path} does not exist")
+        self.og = require_genai()
+        config = json.loads(config_path.read_text(encoding="utf-8"))["model"]
+        self.context: int = config["context_length"]
+        eos = config.get("eos_token_id")
+        self.eos_token_ids: list[int] = eos if isinstance(eos, list) else [eos]
+        self.info = read_export_info(folder) if (self.folder / "export_info.json").is_file() else None
+        self.precision = self.info.precision if self.info else "unknown"
+        self.model = self.og.Model(str(self.folder))
+
+    def num_parameters(self) -> int | None:
+        return self.info.parameters if self.info else None
+
+    def generator(self, prompt: list[int], max_length: int, schema: dict[str, Any] | None = None) -> Any:
+        """An ``og.Generator`` fed ``prompt``, greedy up to ``max_length`` tokens in all; guided by ``schema``."""
+        params = self.og.GeneratorParams(self.model)
+        params.set_search_options(do_sample=False, max_length=max_length, batch_size=1)
+        if schema is not None:
+            params.set_guidance("json_schema", json.dumps({**schema, "x-guidance": COMPACT}))
+        try:
+            generator = self.og.Generator(self.model, params)
+        except RuntimeError as err:
+            if schema is None:
+                raise
+            raise ValueError(f"cannot constrain decoding to this schema: {err}") from None
+        generator.append_tokens([prompt])
+        return generator
