@@ -15,6 +15,26 @@ from maaza.export import ExportError, read_export_info, require_genai
 
 # llguidance options: no whitespace, compact separators.
 COMPACT = {"whitespace_flexible": False, "item_separator": ",", "key_separator": ":"}
+MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")  # name -> subschema
+LITERALS = ("enum", "const", "default", "examples", "required")  # values, not subschemas
+
+
+def strict(schema: Any) -> Any:
+    """``schema`` with ``additionalProperties: false`` wherever an object leaves it unsaid: the strict mode of the
+    torch engine's grammar (xgrammar), so that both engines allow the same objects."""
+    if isinstance(schema, list):
+        return [strict(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {}
+    for key, value in schema.items():
+        if key in MAPS and isinstance(value, dict):
+            out[key] = {name: strict(subschema) for name, subschema in value.items()}
+        else:
+            out[key] = value if key in LITERALS else strict(value)
+    if out.get("type") == "object" or "properties" in out:
+        out.setdefault("additionalProperties", False)
+    return out
 
 
 class OnnxModel:
@@ -42,7 +62,7 @@ class OnnxModel:
         params = self.og.GeneratorParams(self.model)
         params.set_search_options(do_sample=False, max_length=max_length, batch_size=1)
         if schema is not None:
-            params.set_guidance("json_schema", json.dumps({**schema, "x-guidance": COMPACT}))
+            params.set_guidance("json_schema", json.dumps({**strict(schema), "x-guidance": COMPACT}))
         try:
             generator = self.og.Generator(self.model, params)
         except RuntimeError as err:

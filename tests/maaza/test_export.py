@@ -87,6 +87,13 @@ def test_constrained_onnx_output_follows_the_schema_in_compact_json(exported):
         jsonschema.validate(generation.output, CLOSED_SCHEMA)
 
 
+def test_guidance_allows_no_key_the_schema_leaves_unsaid_as_the_torch_grammar(exported):
+    schema = {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]}  # additional keys: ok
+    extractor = Extractor.load(exported[2] / "int4", engine="onnx", constrained=True)
+    outputs = [g.output for g in extractor.generate([(schema, text) for text in TEXTS])]
+    assert all(output is not None and set(output) == {"ok"} for output in outputs)
+
+
 def test_a_taught_model_gives_its_answer_through_maaza_extract(capsys, tmp_path):
     schema, text, _ = TAUGHT[1]
     heads = {"num_attention_heads": 2, "num_key_value_heads": 2}  # 2 heads of 16 values: ONNX Runtime's attention
