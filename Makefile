@@ -7,7 +7,7 @@ export HF_DATASETS_OFFLINE ?= 1
 export TRANSFORMERS_OFFLINE ?= 1
 export TOKENIZERS_PARALLELISM ?= false
 
-.PHONY: setup data demo preview test lint bench base train eval card baselines push readme experiment export
+.PHONY: setup data demo preview test lint bench base train curve eval card baselines push readme experiment export
 
 setup: $(STAMP)
 
@@ -39,10 +39,13 @@ preview: setup
 base: setup
 	$(PY) -c "from maaza.bases import resolve_base; print(resolve_base('$(BASE)'))"
 
-# Train the released adapter from its recipe (a rerun resumes from the last checkpoint), then score every checkpoint
-# on the validation slices: the learning curve (learning_curve.json and .png) beside the adapter, for its card.
+# Train the released adapter from its recipe; a rerun resumes from the last checkpoint.
 train: base
 	$(PY) maaza_models/train.py --config $(RECIPE)
+
+# Score every checkpoint of that run on the validation slices: the learning curve (learning_curve.json and .png)
+# beside the adapter, for its card (a rerun scores only the checkpoints not yet scored).
+curve: base
 	$(PY) -m maaza.curve --recipe $(RECIPE)
 
 # One short measured experiment (maaza_models/recipes/experiments/EXP.yaml): train it, score the fixed validation
