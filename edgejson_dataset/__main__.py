@@ -71,6 +71,9 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "build":
+        if args.out.exists() and not args.out.is_dir():
+            print(f"error: --out {args.out} is a file; give a folder (created when missing)", file=sys.stderr)
+            return 1
         start = time.perf_counter()
         try:
             rows = generate(args.seed, dict(args.sizes))

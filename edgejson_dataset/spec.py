@@ -152,6 +152,8 @@ def load_spec(schema_id: str) -> Spec:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
         raise SpecError(f"{path}: not valid YAML: {err}") from None
+    if not isinstance(raw, dict) or "topic" not in raw:
+        raise SpecError(f"{path}: a spec is a YAML mapping with at least 'topic' and 'fields', got {raw!r:.60}")
     unknown = set(raw) - {"topic", "intro", "noise", "pools", "fields"}
     if unknown:
         raise SpecError(f"{path}: unknown top-level keys {sorted(unknown)}")

@@ -18,6 +18,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import argparse
 import hashlib
 import json
+import re
 import resource
 import subprocess
 import sys
@@ -60,6 +61,8 @@ def _schema_of(row: dict[str, Any], where: str, schema_dir: Path | None) -> tupl
         return parse_schema(text, f"{where}, field schema"), schema_id or "", None
     if not schema_id:
         raise DataError(f"{where} has neither a schema nor a schema_id")
+    if not isinstance(schema_id, str) or not re.fullmatch(r"[\w.-]+", schema_id):
+        raise DataError(f"{where}: schema_id {schema_id!r} is not a schema name (letters, digits, _ . - only)")
     if schema_dir is not None:
         found = sorted(schema_dir.rglob(f"{schema_id}.json"))
         if found:
@@ -121,9 +124,13 @@ def load_examples(
     examples = []
     for i, row in enumerate(rows):
         where = f"{source} row {i}"
+        if not isinstance(row, dict):
+            raise DataError(f"{where} is a JSON {type(row).__name__}, not an object with text and expected_output")
         text = next((row[f] for f in TEXT_FIELDS if row.get(f)), None)
         if text is None:
             raise DataError(f"{where} has no text (looked for {', '.join(TEXT_FIELDS)})")
+        if not isinstance(text, str):
+            raise DataError(f"{where}: its text is a {type(text).__name__}, not a string")
         expected = row.get("expected_output")
         if expected is None:
             raise DataError(f"{where} has no expected_output")

@@ -119,3 +119,24 @@ def test_preview_prints_counts_and_examples(capsys):
 def test_committed_data_folder_holds_only_the_splits():
     names = sorted(str(p.relative_to(DATASET_DIR / "data")) for p in Path(DATASET_DIR / "data").rglob("*.*"))
     assert names == sorted([f"{s}.jsonl" for s in SPLITS] + [f"generated/{s}.jsonl" for s in GENERATED_SIZES])
+
+
+def test_an_out_that_is_a_file_is_refused_before_generating(tmp_path, capsys):
+    out = tmp_path / "a-file"
+    out.write_text("keep me")
+    assert main(["build", "--out", str(out)]) == 1
+    assert "is a file; give a folder" in capsys.readouterr().err and out.read_text() == "keep me"
+
+
+def test_an_empty_spec_file_is_named(tmp_path, monkeypatch):
+    import edgejson_dataset.spec as spec_module
+    from edgejson_dataset.spec import SpecError
+
+    (tmp_path / "rating.yaml").write_text("")
+    monkeypatch.setattr(spec_module, "SPEC_DIR", tmp_path)
+    load_spec.cache_clear()
+    try:
+        with pytest.raises(SpecError, match=r"rating\.yaml: a spec is a YAML mapping with at least 'topic'"):
+            load_spec("rating")
+    finally:
+        load_spec.cache_clear()

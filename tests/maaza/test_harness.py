@@ -126,6 +126,9 @@ def test_the_results_folder_is_named_after_the_adapter(capsys, tmp_path, tiny_mo
             r"expected_output is not a JSON object",
         ),
         ({"text": "x", "schema": '{"type": "object", "required": 3}', "expected_output": "{}"}, r"invalid schema at"),
+        (["x", "{}"], r"row 0 is a JSON list, not an object with text and expected_output"),
+        ({"text": 42, "schema_id": "contact_info", "expected_output": "{}"}, r"its text is a int, not a string"),
+        ({"text": "x", "schema_id": "*", "expected_output": "{}"}, r"schema_id '\*' is not a schema name"),
     ],
 )
 def test_bad_rows_exit_2_naming_the_row(capsys, tmp_path, tiny_model, row, message):
