@@ -73,7 +73,7 @@ def learning_curve(
     for step, seconds, folder in checkpoints(run_dir):
         scores = {name: _score(model, folder, name, limit, dataset_dir, results_dir) for name in SLICES}
         exact = {f"json_exact_{name}": score for name, score in scores.items()}
-        points.append({"step": step, "train_seconds": round(seconds, 1), **exact})
+        points.append({"step": step, "train_seconds": round(seconds, 3), **exact})
     curve = {"model": model, "limit": limit, "slices": SLICES, "points": points}
     (Path(adapter_dir) / CURVE_FILE).write_text(json.dumps(curve, indent=2) + "\n")
     plot(curve, Path(adapter_dir) / PLOT_FILE)
