@@ -10,6 +10,7 @@ import os
 import random
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +49,10 @@ def check_sizes(sizes: dict[str, int]) -> None:
             raise ValueError(f"size of {split} must be an integer >= {need} (one example per schema), got {size!r}")
 
 
-def make_row(spec: Spec, split: str, k: int, style: str, seed: int, attempt: int = 0) -> dict[str, Any]:
-    """Example ``k`` of ``spec``'s schema in ``split``: the same arguments always give the same row."""
+def make_row(
+    spec: Spec, complexity: str, split: str, k: int, style: str, seed: int, attempt: int = 0
+) -> dict[str, Any]:
+    """Example ``k`` of ``spec``'s schema (of band ``complexity``) in ``split``: the same arguments, the same row."""
     schema_id = spec.schema_id
     rng = random.Random(f"{seed}/{split}/{schema_id}/{k}/{attempt}")
     scope = Scope(rng, pick_locale(rng))
@@ -58,7 +61,7 @@ def make_row(spec: Spec, split: str, k: int, style: str, seed: int, attempt: int
     return {
         "id": f"{split}-{schema_id}-{k:04d}",
         "schema_id": schema_id,
-        "complexity": band_of(spec.schema) if schema_id.startswith("gen_") else complexity_of(schema_id),
+        "complexity": complexity,
         "style": style,
         "text": render(spec, expected, style, rng),
         "schema": json.dumps(spec.schema, ensure_ascii=False, separators=(",", ":")),
@@ -78,17 +81,22 @@ def generate(seed: int = DEFAULT_SEED, sizes: dict[str, int] | None = None) -> d
         for n, schema_id in enumerate(ids):
             count = sizes[split] // len(ids) + (n < sizes[split] % len(ids))
             plan += [(split, schema_id, k, STYLES[(k + n) % len(STYLES)]) for k in range(count)]
-    rows = _rows([(split, load_spec(schema_id), k, style) for split, schema_id, k, style in plan], seed, set())
+    specs = [(split, load_spec(schema_id), k, style) for split, schema_id, k, style in plan]
+    rows = _rows(specs, seed, set(), lambda spec: complexity_of(spec.schema_id))
     check_splits(rows)
     return rows
 
 
-def _rows(plan: list[tuple[str, Spec, int, str]], seed: int, texts: set[str]) -> dict[str, list[dict[str, Any]]]:
-    """Validated rows for a plan of (split, spec, k, style), shuffled within each split; ``texts`` grows."""
+def _rows(
+    plan: list[tuple[str, Spec, int, str]], seed: int, texts: set[str], band: Callable[[Spec], str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Validated rows for a plan of (split, spec, k, style), shuffled within each split; ``band`` gives a spec's
+    complexity band; ``texts`` grows."""
     rows: dict[str, list[dict[str, Any]]] = {}
     for split, spec, k, style in tqdm(plan, desc="building EdgeJSON", unit="ex", disable=None):
+        complexity = band(spec)
         for attempt in range(20):
-            row = make_row(spec, split, k, style, seed, attempt)
+            row = make_row(spec, complexity, split, k, style, seed, attempt)
             if row["text"] not in texts:
                 break
         else:
@@ -116,7 +124,7 @@ def generate_generated(
             check_unseen(spec.schema, spec.schema_id, spec.topic)
             plan += [(split, spec, k, STYLES[(k + n) % len(STYLES)]) for k in range(per_schema)]
         start += n_schemas
-    return _rows(plan, seed, set() if texts is None else texts)
+    return _rows(plan, seed, set() if texts is None else texts, lambda spec: band_of(spec.schema))
 
 
 def write(

@@ -94,38 +94,31 @@ class _StopAtObjectEnd(StoppingCriteria):
     passes."""
 
     def __init__(
-        self,
-        tokenizer: PreTrainedTokenizerBase,
-        prompt_width: int,
-        budgets: list[int],
-        eos: set[int],
-        deadline: float = math.inf,
+        self, tokenizer: PreTrainedTokenizerBase, budgets: list[int], eos: set[int], deadline: float = math.inf
     ):
-        self.tokenizer, self.prompt_width, self.budgets, self.eos = tokenizer, prompt_width, budgets, eos
+        self.tokenizer, self.budgets, self.eos = tokenizer, budgets, eos
         self.deadline = deadline  # time.perf_counter() value
         self.scanners = [ObjectScanner() for _ in budgets]
         self.stop: list[str | None] = [None] * len(budgets)
-        self.new_tokens = [0] * len(budgets)
         self.finished_at = [0.0] * len(budgets)
         self.pieces: dict[int, str] = {}
-        self.generated: list[list[int]] = [[] for _ in budgets]
+        self.generated: list[list[int]] = [[] for _ in budgets]  # each row's new tokens, up to where it finished
 
     def _piece(self, token: int) -> str:
         if token not in self.pieces:
             self.pieces[token] = self.tokenizer.decode([token])
         return self.pieces[token]
 
-    def advance(self, row: int, token: int, step: int) -> bool:
-        """Record ``row``'s ``step``-th new token; True once the row is finished."""
+    def advance(self, row: int, token: int) -> bool:
+        """Record ``row``'s next new token; True once the row is finished."""
         if self.stop[row] is not None:
             return True
-        self.new_tokens[row] = step
         self.generated[row].append(token)
         if self.scanners[row].feed(self._piece(token)):
             self.stop[row] = "json"
         elif token in self.eos:
             self.stop[row] = "eos"
-        elif step >= self.budgets[row]:
+        elif len(self.generated[row]) >= self.budgets[row]:
             self.stop[row] = "budget"
         elif looping(self.generated[row]):
             self.stop[row] = "repetition"
@@ -137,8 +130,7 @@ class _StopAtObjectEnd(StoppingCriteria):
         return True
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor, **kwargs) -> torch.BoolTensor:
-        step = input_ids.shape[1] - self.prompt_width
-        done = [self.advance(row, token, step) for row, token in enumerate(input_ids[:, -1].tolist())]
+        done = [self.advance(row, token) for row, token in enumerate(input_ids[:, -1].tolist())]
         return torch.tensor(done, device=input_ids.device)
 
 
@@ -275,8 +267,7 @@ class Extractor:
         self, prompts: list[list[int]], budgets: list[int], schemas: list[dict[str, Any]], deadline: float
     ) -> list[Generation]:
         inputs = self.tokenizer.pad({"input_ids": prompts}, return_tensors="pt").to(self.model.device)
-        width = inputs["input_ids"].shape[1]
-        stopper = _StopAtObjectEnd(self.tokenizer, width, budgets, self.eos, deadline)
+        stopper = _StopAtObjectEnd(self.tokenizer, budgets, self.eos, deadline)
         processors = LogitsProcessorList(
             [self.constraint.processor(schemas, stopper.stop)] if self.constrained else []
         )
@@ -287,44 +278,37 @@ class Extractor:
             eos_token_id=sorted(self.eos),
         )
         started = time.perf_counter()
-        output = self.model.generate(
+        self.model.generate(  # the stopper keeps each row's new tokens
             **inputs,
             generation_config=config,
             stopping_criteria=StoppingCriteriaList([stopper]),
             logits_processor=processors,
         )
-        return [
-            self._generation(prompt, output[row, width : width + stopper.new_tokens[row]], stopper, row, started)
-            for row, prompt in enumerate(prompts)
-        ]
+        return [self._generation(prompt, stopper, row, started) for row, prompt in enumerate(prompts)]
 
     def _generate_onnx(
         self, prompts: list[list[int]], budgets: list[int], schemas: list[dict[str, Any]], deadline: float
     ) -> list[Generation]:
         """One request (a batch of one) decoded by ONNX Runtime GenAI, stopped as the torch engine stops."""
         (prompt,), (budget,), (schema,) = prompts, budgets, schemas
-        stopper = _StopAtObjectEnd(self.tokenizer, 0, [budget], self.eos, deadline)
+        stopper = _StopAtObjectEnd(self.tokenizer, [budget], self.eos, deadline)
         started = time.perf_counter()
         generator = self.model.generator(prompt, len(prompt) + budget, schema if self.constrained else None)
-        step = 0
         while not generator.is_done():
             generator.generate_next_token()
-            step += 1
-            if stopper.advance(0, int(generator.get_next_tokens()[0]), step):
+            if stopper.advance(0, int(generator.get_next_tokens()[0])):
                 break
-        return [self._generation(prompt, stopper.generated[0], stopper, 0, started)]
+        return [self._generation(prompt, stopper, 0, started)]
 
-    def _generation(
-        self, prompt: list[int], tokens: Sequence[int], stopper: _StopAtObjectEnd, row: int, started: float
-    ) -> Generation:
-        raw = self.tokenizer.decode(tokens, skip_special_tokens=True)
+    def _generation(self, prompt: list[int], stopper: _StopAtObjectEnd, row: int, started: float) -> Generation:
+        raw = self.tokenizer.decode(stopper.generated[row], skip_special_tokens=True)
         answer = read_answer(raw)
         return Generation(
             raw=raw,
             output=answer.value,
             failure=answer.failure,
             prompt_tokens=len(prompt),
-            new_tokens=stopper.new_tokens[row],
+            new_tokens=len(stopper.generated[row]),
             latency_s=(stopper.finished_at[row] or time.perf_counter()) - started,
             stop=stopper.stop[row] or "budget",
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import torch
@@ -63,3 +64,26 @@ def save_tiny_adapter(base_folder: Path, out: Path, made_for: str | Path) -> Pat
         model, LoraConfig(r=4, target_modules=["q_proj", "v_proj"], init_lora_weights=False)
     ).save_pretrained(out)
     return out
+
+
+def write_jsonl(path: Path, rows: list) -> Path:
+    """Write ``rows`` as a JSONL file (its folder made) and return its path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    return path
+
+
+def run_command(capsys, command, *argv) -> tuple[int, str, str]:
+    """A command's ``main(ARGV)`` in this process: (exit status, stdout, stderr)."""
+    try:
+        code = command([*map(str, argv)])
+    except SystemExit as exit_:
+        code = exit_.code
+    return code, *capsys.readouterr()
+
+
+def run_eval(capsys, *argv) -> tuple[int, str, str]:
+    """``edgejson-eval ARGV`` in this process: (exit status, stdout, stderr)."""
+    from maaza.harness import main
+
+    return run_command(capsys, main, *argv)

@@ -6,18 +6,13 @@ import re
 
 import jsonschema
 import pytest
-from maaza_tiny import CLOSED_SCHEMA, TAUGHT, TEXTS, save_tiny_adapter
+from maaza_tiny import CLOSED_SCHEMA, TAUGHT, TEXTS, run_command, save_tiny_adapter
 
 from maaza.cli import main
 
 
 def _run(capsys, *argv):
-    try:
-        code = main(["extract", *map(str, argv)])
-    except SystemExit as exit_:
-        code = exit_.code
-    out, err = capsys.readouterr()
-    return code, out, err
+    return run_command(capsys, main, "extract", *argv)
 
 
 def test_prints_the_extracted_object(capsys, tiny_model, closed_schema_file):

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import jsonschema
 import pytest
-from maaza_tiny import CLOSED_SCHEMA, SENSOR_SCHEMA, TAUGHT, TEXTS, save_tiny_adapter, save_tiny_model
+from maaza_tiny import CLOSED_SCHEMA, SENSOR_SCHEMA, TAUGHT, TEXTS, run_command, save_tiny_adapter, save_tiny_model
 from peft import LoraConfig, get_peft_model
 from tiny_models import save_taught_model
 from transformers import LlamaForCausalLM
@@ -22,14 +22,6 @@ from maaza.results import headline, read_run
 
 pytest.importorskip("onnxruntime_genai")
 HIDDEN = 64  # ONNX Runtime's attention wants heads of a multiple of 16 values: 4 heads of 16
-
-
-def _run(capsys, command, *argv):
-    try:
-        code = command([*map(str, argv)])
-    except SystemExit as exit_:
-        code = exit_.code
-    return code, *capsys.readouterr()
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +99,7 @@ def test_a_taught_model_gives_its_answer_through_maaza_extract(capsys, tmp_path)
     (tmp_path / "sensor.json").write_text(json.dumps(SENSOR_SCHEMA))
     capsys.readouterr()
     argv = ("extract", "--engine", "onnx", "--model", out / "fp32", "--schema", tmp_path / "sensor.json")
-    code, printed, err = _run(capsys, main, *argv, "--text", text, "--compact")
+    code, printed, err = run_command(capsys, main, *argv, "--text", text, "--compact")
     assert code == 0, err
     assert json.loads(printed) == {"temp": 21.5} and "(onnx fp32)" in err
 
@@ -118,8 +110,8 @@ def test_edgejson_eval_onnx_files_its_run_beside_the_torch_run(capsys, tmp_path,
     data.write_text(json.dumps({"text": TEXTS[0], "schema": json.dumps(CLOSED_SCHEMA), "expected_output": "{}"}))
     results = tmp_path / "results"
     common = ("--data", data, "--results-dir", results)
-    assert _run(capsys, harness.main, "--model", base, "--adapter", adapter, *common)[0] == 0
-    code, _, err = _run(capsys, harness.main, "--engine", "onnx", "--model", out / "fp32", *common)
+    assert run_command(capsys, harness.main, "--model", base, "--adapter", adapter, *common)[0] == 0
+    code, _, err = run_command(capsys, harness.main, "--engine", "onnx", "--model", out / "fp32", *common)
     assert code == 0, err
     torch_file, onnx_file = sorted((results / "tiny-adapter").iterdir(), key=lambda p: len(p.name))
     assert onnx_file.name == torch_file.name.replace(".json", "-onnx-fp32.json")
@@ -134,7 +126,7 @@ def test_edgejson_eval_onnx_files_its_run_beside_the_torch_run(capsys, tmp_path,
     assert list(headline(on_split)) == [("tiny-adapter", "test", False)]  # the model card's runs: torch only
     assert {key[0] for key in headline(on_split, engines=None)} == {"tiny-adapter", "tiny-adapter (onnx fp32)"}
     onnx_with_adapter = ("--engine", "onnx", "--model", out / "fp32", "--adapter", adapter)
-    code, _, err = _run(capsys, harness.main, *onnx_with_adapter, *common)
+    code, _, err = run_command(capsys, harness.main, *onnx_with_adapter, *common)
     assert code == 2 and "give no --adapter" in err
 
 
@@ -149,14 +141,15 @@ def test_edgejson_eval_onnx_files_its_run_beside_the_torch_run(capsys, tmp_path,
 def test_export_errors_exit_2_saying_why(capsys, exported, argv, message):
     base, adapter, out = exported
     filled = [arg.format(root=out.parent, adapter=adapter) for arg in argv]
-    code, _, err = _run(capsys, main, "export", "--out", out.parent / "failed", *filled)
+    code, _, err = run_command(capsys, main, "export", "--out", out.parent / "failed", *filled)
     assert code == 2 and message in err, err
 
 
 def test_without_onnxruntime_genai_export_and_the_engine_say_how_to_install_it(capsys, monkeypatch, exported):
     monkeypatch.setitem(sys.modules, "onnxruntime_genai", None)
     base, adapter, out = exported
-    code, _, err = _run(capsys, main, "export", "--model", base, "--adapter", adapter, "--out", out.parent / "none")
+    argv = ("export", "--model", base, "--adapter", adapter, "--out", out.parent / "none")
+    code, _, err = run_command(capsys, main, *argv)
     assert code == 2 and "onnxruntime-genai is not installed: pip install 'edgejson-maaza[edge]'" in err
     with pytest.raises(ExportError, match="onnxruntime-genai is not installed"):
         Extractor.load(out / "fp32", engine="onnx")

@@ -4,20 +4,13 @@ import json
 import re
 
 import pytest
-from maaza_tiny import CLOSED_SCHEMA, TEXTS, save_tiny_adapter
-
-from maaza.harness import main
+from maaza_tiny import CLOSED_SCHEMA, TEXTS, run_eval, save_tiny_adapter, write_jsonl
 
 ANSWERS = [
     {"status": "open", "urgent": True, "level": 2},
     {"status": "closed", "urgent": False, "level": 1},
     {"status": "open", "urgent": False, "level": 1},
 ]
-
-
-def _jsonl(path, rows):
-    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -34,20 +27,12 @@ def tickets(tmp_path_factory):
         }
         for i, (text, answer) in enumerate(zip(TEXTS, ANSWERS, strict=True))
     ]
-    return _jsonl(tmp_path_factory.mktemp("data") / "tickets.jsonl", rows)
-
-
-def _evaluate(capsys, *argv):
-    try:
-        code = main([*map(str, argv)])
-    except SystemExit as exit_:
-        code = exit_.code
-    return code, *capsys.readouterr()
+    return write_jsonl(tmp_path_factory.mktemp("data") / "tickets.jsonl", rows)
 
 
 def test_writes_a_results_file_that_a_rerun_reproduces(capsys, tmp_path, tiny_model, tickets):
     args = ("--model", tiny_model, "--data", tickets, "--constrained", "--batch-size", "2")
-    code, out, _ = _evaluate(capsys, *args, "--results-dir", tmp_path / "first")
+    code, out, _ = run_eval(capsys, *args, "--results-dir", tmp_path / "first")
     assert code == 0
     (path,) = (tmp_path / "first" / tiny_model.name).iterdir()
     assert re.fullmatch(r"tickets-[0-9a-f]{10}-constrained\.json", path.name)  # the data file's stem and rows
@@ -67,7 +52,7 @@ def test_writes_a_results_file_that_a_rerun_reproduces(capsys, tmp_path, tiny_mo
     assert example["id"] == "t0" and json.loads(example["raw_output"]) == example["parsed"]
     assert example["stop"] == "json" and example["new_tokens"] < example["budget"]
 
-    _evaluate(capsys, *args, "--results-dir", tmp_path / "second")
+    run_eval(capsys, *args, "--results-dir", tmp_path / "second")
     second = json.loads((tmp_path / "second" / tiny_model.name / path.name).read_text())
     timeless = [[{k: v for k, v in e.items() if k != "latency_s"} for e in r["examples"]] for r in (first, second)]
     assert timeless[0] == timeless[1]
@@ -79,9 +64,9 @@ def test_scores_rows_in_the_original_layout_with_a_schemas_folder(capsys, tmp_pa
     (tmp_path / "schemas" / "simple" / "ticket.json").write_text(json.dumps(CLOSED_SCHEMA))
     rows = [{"prompt": text, "schema_id": "ticket", "expected_output": json.dumps(answer)} for text, answer in
             zip(TEXTS[:2], ANSWERS[:2], strict=True)]  # fmt: skip
-    data = _jsonl(tmp_path / "v3.jsonl", rows)
+    data = write_jsonl(tmp_path / "v3.jsonl", rows)
     args = ("--model", tiny_model, "--data", data, "--schemas", tmp_path / "schemas", "--limit", "1")
-    code, _, err = _evaluate(capsys, *args, "--results-dir", tmp_path / "results")
+    code, _, err = run_eval(capsys, *args, "--results-dir", tmp_path / "results")
     assert code == 0, err
     (path,) = (tmp_path / "results" / tiny_model.name).iterdir()
     assert re.fullmatch(r"v3-[0-9a-f]{10}-first1\.json", path.name)  # a run on the first row only says so
@@ -93,7 +78,7 @@ def test_scores_rows_in_the_original_layout_with_a_schemas_folder(capsys, tmp_pa
 
 
 def test_an_edgejson_split_by_name(capsys, tmp_path, tiny_model):
-    code, _, err = _evaluate(capsys, "--model", tiny_model, "--split", "test_unseen", "--limit", "1",
+    code, _, err = run_eval(capsys, "--model", tiny_model, "--split", "test_unseen", "--limit", "1",
                              "--results-dir", tmp_path)  # fmt: skip
     assert code == 0, err
     record = json.loads((tmp_path / tiny_model.name / "test_unseen-first1.json").read_text())
@@ -104,12 +89,12 @@ def test_an_edgejson_split_by_name(capsys, tmp_path, tiny_model):
 def test_the_results_folder_is_named_after_the_adapter(capsys, tmp_path, tiny_model, tickets):
     adapter = save_tiny_adapter(tiny_model, tmp_path / "my-adapter", tiny_model)
     args = ("--model", tiny_model, "--adapter", adapter, "--data", tickets, "--limit", "1")
-    code, _, err = _evaluate(capsys, *args, "--results-dir", tmp_path / "results")
+    code, _, err = run_eval(capsys, *args, "--results-dir", tmp_path / "results")
     assert code == 0, err
     (path,) = (tmp_path / "results" / "my-adapter").glob("tickets-*-first1.json")
     record = json.loads(path.read_text())
     assert record["model"]["adapter"] == str(adapter) and len(record["model"]["adapter_sha256"]) == 64
-    code, _, err = _evaluate(capsys, "--model", tiny_model, "--adapter", tmp_path / "nowhere", "--data", tickets)
+    code, _, err = run_eval(capsys, "--model", tiny_model, "--adapter", tmp_path / "nowhere", "--data", tickets)
     assert code == 2 and "no LoRA adapter" in err
 
 
@@ -132,8 +117,8 @@ def test_the_results_folder_is_named_after_the_adapter(capsys, tmp_path, tiny_mo
     ],
 )
 def test_bad_rows_exit_2_naming_the_row(capsys, tmp_path, tiny_model, row, message):
-    data = _jsonl(tmp_path / "bad.jsonl", [row])
-    code, out, err = _evaluate(capsys, "--model", tiny_model, "--data", data, "--results-dir", tmp_path)
+    data = write_jsonl(tmp_path / "bad.jsonl", [row])
+    code, out, err = run_eval(capsys, "--model", tiny_model, "--data", data, "--results-dir", tmp_path)
     assert code == 2 and out == ""
     assert "bad.jsonl row 0" in err
     assert re.search(message, err), err
@@ -142,5 +127,5 @@ def test_bad_rows_exit_2_naming_the_row(capsys, tmp_path, tiny_model, row, messa
 def test_a_line_that_is_not_json_is_named(capsys, tmp_path, tiny_model, tickets):
     data = tmp_path / "broken.jsonl"
     data.write_text(tickets.read_text() + "{not json\n")
-    code, _, err = _evaluate(capsys, "--model", tiny_model, "--data", data, "--results-dir", tmp_path)
+    code, _, err = run_eval(capsys, "--model", tiny_model, "--data", data, "--results-dir", tmp_path)
     assert code == 2 and "broken.jsonl line 4: not valid JSON" in err

@@ -6,34 +6,19 @@ import os
 import re
 
 import pytest
-from maaza_tiny import CLOSED_SCHEMA, TEXTS
+from maaza_tiny import CLOSED_SCHEMA, TEXTS, run_eval, write_jsonl
 from tiny_models import save_taught_model
 
 from edgejson import build_messages
-from maaza.harness import main
 from maaza.results import DataInfo, ModelInfo, Run, write_run
 
 SURROGATE_SCHEMA = {"type": "object", "properties": {"emoji": {"type": "string"}}, "required": ["emoji"]}
 HALF_AN_EMOJI = '{"emoji": "\\ud83d"}'  # what small models emit: an escaped lone surrogate
 
 
-def _jsonl(path, rows):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
-    return path
-
-
-def _evaluate(capsys, *argv):
-    try:
-        code = main([*map(str, argv)])
-    except SystemExit as exit_:
-        code = exit_.code
-    return code, *capsys.readouterr()
-
-
 def _tickets(path, count=2):
     rows = [{"text": t, "schema": CLOSED_SCHEMA, "expected_output": {"status": "open"}} for t in TEXTS[:count]]
-    return _jsonl(path, rows)
+    return write_jsonl(path, rows)
 
 
 def test_no_run_replaces_another(capsys, tmp_path, tiny_model):
@@ -44,8 +29,8 @@ def test_no_run_replaces_another(capsys, tmp_path, tiny_model):
     (folder / "test.json").write_text("the full run\n")
     common = ("--model", tiny_model, "--results-dir", tmp_path / "results", "--limit", "1")
     for data in (_tickets(tmp_path / "a" / "test.jsonl"), _tickets(tmp_path / "b" / "test.jsonl", count=3)):
-        assert _evaluate(capsys, *common, "--data", data)[0] == 0
-    assert _evaluate(capsys, *common, "--split", "test")[0] == 0
+        assert run_eval(capsys, *common, "--data", data)[0] == 0
+    assert run_eval(capsys, *common, "--split", "test")[0] == 0
     names = sorted(path.name for path in folder.iterdir())
     assert len(names) == 4 and "test-first1.json" in names, names
     assert sum(bool(re.fullmatch(r"test-[0-9a-f]{10}-first1\.json", name)) for name in names) == 2
@@ -62,11 +47,11 @@ def emoji_model(tmp_path_factory):
 
 
 def test_an_answer_with_half_a_surrogate_pair_is_written(capsys, tmp_path, emoji_model):
-    data = _jsonl(tmp_path / "emoji.jsonl", [{"text": TEXTS[0], "schema": SURROGATE_SCHEMA,
+    data = write_jsonl(tmp_path / "emoji.jsonl", [{"text": TEXTS[0], "schema": SURROGATE_SCHEMA,
                                               "expected_output": {"emoji": "x"}}])  # fmt: skip
     args = ("--model", emoji_model, "--data", data, "--results-dir", tmp_path / "results")
     for _ in range(2):  # the second run replaces the first one's file
-        code, out, err = _evaluate(capsys, *args)
+        code, out, err = run_eval(capsys, *args)
         assert code == 0, err
     (path,) = (tmp_path / "results" / emoji_model.name).iterdir()
     assert f"results: {path}" in out
@@ -102,8 +87,8 @@ def test_a_failed_write_leaves_the_old_file_whole(tmp_path):
     ],
 )
 def test_bad_data_is_refused_before_the_model_loads(capsys, tmp_path, row, message):
-    data = _jsonl(tmp_path / "bad.jsonl", [row])
-    code, out, err = _evaluate(capsys, "--model", "no-such-model", "--data", data, "--results-dir", tmp_path)
+    data = write_jsonl(tmp_path / "bad.jsonl", [row])
+    code, out, err = run_eval(capsys, "--model", "no-such-model", "--data", data, "--results-dir", tmp_path)
     assert code == 2 and out == "" and "no-such-model" not in err
     assert re.search(message, err), err
 
@@ -111,7 +96,7 @@ def test_bad_data_is_refused_before_the_model_loads(capsys, tmp_path, row, messa
 def test_nan_in_a_row_object_is_refused(capsys, tmp_path):
     data = tmp_path / "nan.jsonl"
     data.write_text('{"text": "x", "schema_id": "contact_info", "expected_output": {"name": NaN}}\n')
-    code, _, err = _evaluate(capsys, "--model", "no-such-model", "--data", data, "--results-dir", tmp_path)
+    code, _, err = run_eval(capsys, "--model", "no-such-model", "--data", data, "--results-dir", tmp_path)
     assert code == 2 and "nan.jsonl line 1: not valid JSON (NaN is not a JSON value)" in err
 
 
@@ -120,17 +105,17 @@ def test_a_results_folder_that_is_a_file_is_refused_before_the_model_loads(capsy
     (tmp_path / blocker).parent.mkdir(parents=True, exist_ok=True)
     (tmp_path / blocker).write_text("not a folder")
     data = _tickets(tmp_path / "tickets.jsonl")
-    code, _, err = _evaluate(capsys, "--model", "no-such-model", "--data", data, "--results-dir", tmp_path / "results")
+    code, _, err = run_eval(capsys, "--model", "no-such-model", "--data", data, "--results-dir", tmp_path / "results")
     assert code == 2 and f"{tmp_path / blocker} is a file, not a folder" in err, err
 
 
 def test_an_unwritable_results_folder_is_refused_before_the_model_loads(capsys, tmp_path):
     data = _tickets(tmp_path / "tickets.jsonl")
-    code, _, err = _evaluate(capsys, "--model", "no-such-model", "--data", data, "--results-dir", "/proc/results")
+    code, _, err = run_eval(capsys, "--model", "no-such-model", "--data", data, "--results-dir", "/proc/results")
     assert code == 2 and "edgejson-eval: error: cannot write results" in err and "/proc/results" in err, err
 
 
 def test_a_missing_metric_is_refused_before_the_model_loads(capsys, tmp_path):
     data = _tickets(tmp_path / "tickets.jsonl")
-    code, _, err = _evaluate(capsys, "--model", "no-such-model", "--data", data, "--metric", tmp_path / "nowhere")
+    code, _, err = run_eval(capsys, "--model", "no-such-model", "--data", data, "--metric", tmp_path / "nowhere")
     assert code == 2 and "--metric" in err and "no such folder or file" in err
