@@ -95,7 +95,7 @@ def plot(curve: dict[str, Any], out: Path) -> None:
     ax.set_ylabel(f"JSONExact % (first {curve['limit']} rows)")
     ax.set_ylim(0, 100)
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
     fig.savefig(out)
     plt.close(fig)

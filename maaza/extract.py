@@ -47,6 +47,9 @@ RELEASED_ADAPTER = Path("maaza_models") / "maaza-mlm-135m-json"
 ANSWER_MARGIN = 32
 # A loop: the last REPEATS blocks of the same 1..MAX_BLOCK tokens are identical and span at least MIN_LOOP tokens.
 REPEATS, MAX_BLOCK, MIN_LOOP = 3, 64, 24
+# Constrained decoding does not cut an answer: one that loops or reaches its budget gets up to CLOSE_TOKENS more, in
+# which the grammar's closing tokens win wherever it allows one (maaza.constrained), so that it ends a valid object.
+CLOSE_TOKENS = 96
 ENGINES = ("torch", "onnx")
 TORCH_PRECISIONS = {torch.float32: "fp32", torch.float16: "fp16", torch.bfloat16: "bf16"}
 
@@ -73,7 +76,8 @@ class Generation:
     prompt_tokens: int
     new_tokens: int  # generated tokens up to the end of the JSON object (or EOS, or the budget)
     latency_s: float  # from the start of its batch until its sequence was finished
-    stop: str  # "json" (object complete), "eos", "budget", "repetition" (a loop, see looping) or "time" (max_seconds)
+    stop: str  # "json" (object complete), "closed" (complete after closing, constrained: see CLOSE_TOKENS), "eos",
+    # "budget", "repetition" (a loop, see looping) or "time" (max_seconds)
 
 
 def looping(tokens: list[int]) -> bool:
@@ -91,13 +95,21 @@ def looping(tokens: list[int]) -> bool:
 
 class _StopAtObjectEnd(StoppingCriteria):
     """Finishes each row when its JSON object is complete, it emits EOS, reaches its own budget, loops, or the deadline
-    passes."""
+    passes. With ``ceilings`` (constrained decoding), a row that loops or reaches its budget starts closing instead
+    (``closing[row]``) and is cut only at its ceiling."""
 
     def __init__(
-        self, tokenizer: PreTrainedTokenizerBase, budgets: list[int], eos: set[int], deadline: float = math.inf
+        self,
+        tokenizer: PreTrainedTokenizerBase,
+        budgets: list[int],
+        eos: set[int],
+        deadline: float = math.inf,
+        ceilings: list[int] | None = None,
     ):
         self.tokenizer, self.budgets, self.eos = tokenizer, budgets, eos
         self.deadline = deadline  # time.perf_counter() value
+        self.ceilings = ceilings
+        self.closing = [False] * len(budgets)
         self.scanners = [ObjectScanner() for _ in budgets]
         self.stop: list[str | None] = [None] * len(budgets)
         self.finished_at = [0.0] * len(budgets)
@@ -113,15 +125,19 @@ class _StopAtObjectEnd(StoppingCriteria):
         """Record ``row``'s next new token; True once the row is finished."""
         if self.stop[row] is not None:
             return True
-        self.generated[row].append(token)
+        generated = self.generated[row]
+        generated.append(token)
         if self.scanners[row].feed(self._piece(token)):
-            self.stop[row] = "json"
+            self.stop[row] = "closed" if self.closing[row] else "json"
         elif token in self.eos:
             self.stop[row] = "eos"
-        elif len(self.generated[row]) >= self.budgets[row]:
+        elif self.closing[row] and len(generated) >= self.ceilings[row]:
             self.stop[row] = "budget"
-        elif looping(self.generated[row]):
-            self.stop[row] = "repetition"
+        elif not self.closing[row] and (len(generated) >= self.budgets[row] or looping(generated)):
+            if self.ceilings is not None and len(generated) < self.ceilings[row]:
+                self.closing[row] = True
+                return False
+            self.stop[row] = "budget" if len(generated) >= self.budgets[row] else "repetition"
         elif time.perf_counter() > self.deadline:
             self.stop[row] = "time"
         else:
@@ -267,13 +283,17 @@ class Extractor:
         self, prompts: list[list[int]], budgets: list[int], schemas: list[dict[str, Any]], deadline: float
     ) -> list[Generation]:
         inputs = self.tokenizer.pad({"input_ids": prompts}, return_tensors="pt").to(self.model.device)
-        stopper = _StopAtObjectEnd(self.tokenizer, budgets, self.eos, deadline)
+        ceilings = None
+        if self.constrained:
+            rooms = [self.context - len(prompt) for prompt in prompts]
+            ceilings = [min(b + CLOSE_TOKENS, room) for b, room in zip(budgets, rooms, strict=True)]
+        stopper = _StopAtObjectEnd(self.tokenizer, budgets, self.eos, deadline, ceilings)
         processors = LogitsProcessorList(
-            [self.constraint.processor(schemas, stopper.stop)] if self.constrained else []
+            [self.constraint.processor(schemas, stopper.stop, stopper.closing)] if self.constrained else []
         )
         config = GenerationConfig(
             **self.decoding,
-            max_new_tokens=max(budgets),
+            max_new_tokens=max(ceilings or budgets),
             pad_token_id=self.tokenizer.pad_token_id,
             eos_token_id=sorted(self.eos),
         )

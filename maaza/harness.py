@@ -38,7 +38,7 @@ from edgejson.schemas import BANDS, SchemaError, complexity_of, load_schema, par
 from maaza.adapters import adapter_hash
 from maaza.bases import BASES
 from maaza.export import read_export_info
-from maaza.extract import ANSWER_MARGIN, ENGINES, MIN_LOOP, REPEATS, Extractor
+from maaza.extract import ANSWER_MARGIN, CLOSE_TOKENS, ENGINES, MIN_LOOP, REPEATS, Extractor
 from maaza.machine import machine
 from maaza.results import DataInfo, ModelInfo, Run, check_writable, results_path, write_run
 
@@ -275,7 +275,13 @@ def evaluate_model(
             "max_new_tokens": f"per example, known before answering: tokens of the schema's template + of the text + "
             f"{ANSWER_MARGIN}",
             "stop": f"end of the first top-level JSON object, EOS, the budget, or a loop (a block of tokens {REPEATS} "
-            f"times in a row over >= {MIN_LOOP} tokens)",
+            f"times in a row over >= {MIN_LOOP} tokens)"
+            + (
+                f"; constrained, a loop or the budget starts closing instead: up to {CLOSE_TOKENS} more tokens, "
+                "closing tokens first wherever the grammar allows one"
+                if constrained and extractor.engine == "torch"
+                else ""
+            ),
             "prompt": "edgejson.build_messages through the tokenizer's chat template",
         },
         scores=scores,

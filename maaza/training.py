@@ -18,6 +18,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 from datasets import Dataset, concatenate_datasets, load_dataset
+from safetensors.torch import load_file, save_file
 from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
 from transformers.trainer_callback import ExportableState
 from transformers.trainer_utils import get_last_checkpoint
@@ -27,8 +28,8 @@ from edgejson import build_prompt
 from maaza.bases import BASES, BaseModelError, resolve_base
 from maaza.machine import machine
 
-ADAPTER_FILES = ("adapter_model.safetensors", "adapter_config.json")
 ROW_COLUMNS = ("schema", "text", "expected_output")
+ADAPTER_DTYPES = ("float32", "bfloat16")
 MIN_MAX_LENGTH = 64
 
 
@@ -48,6 +49,10 @@ class ScriptArguments:
     )
     dataset_train_split: str = field(default="train", metadata={"help": "Split to train on."})
     dataset_eval_split: str = field(default="validation", metadata={"help": "Split for the validation loss."})
+    adapter_dtype: str = field(
+        default="float32",
+        metadata={"help": "Weights saved in adapter_dir: float32 (as trained) or bfloat16 (half the file)."},
+    )
 
 
 def recipe_parser() -> TrlParser:
@@ -76,6 +81,9 @@ def check_recipe(script_args: ScriptArguments, training_args: SFTConfig, model_a
     ]
     if missing:
         raise RecipeError(f"missing required field(s): {', '.join(missing)}")
+    if script_args.adapter_dtype not in ADAPTER_DTYPES:
+        dtype, allowed = script_args.adapter_dtype, ", ".join(ADAPTER_DTYPES)
+        raise RecipeError(f"adapter_dtype = {dtype!r} is impossible: it must be one of {allowed}")
     if not model_args.use_peft:
         raise RecipeError("use_peft must be true: Maaza recipes train LoRA adapters")
     checks = (
@@ -246,8 +254,11 @@ def train(
     adapter_dir = Path(script_args.adapter_dir)
     if trainer.is_world_process_zero():
         adapter_dir.mkdir(parents=True, exist_ok=True)
-        for name in ADAPTER_FILES:
-            shutil.copyfile(Path(output_dir) / name, adapter_dir / name)
+        shutil.copyfile(Path(output_dir) / "adapter_config.json", adapter_dir / "adapter_config.json")
+        weights = load_file(Path(output_dir) / "adapter_model.safetensors")
+        dtype = getattr(torch, script_args.adapter_dtype)
+        weights = {name: tensor.to(dtype) for name, tensor in weights.items()}
+        save_file(weights, adapter_dir / "adapter_model.safetensors", metadata={"format": "pt"})
         info = training_info(trainer, script_args, model_args, result.metrics, last)
         (adapter_dir / "training_info.json").write_text(json.dumps(info, indent=2) + "\n")
     return adapter_dir

@@ -8,6 +8,7 @@ from trl import apply_chat_template
 from edgejson import build_messages, format_answer
 from maaza import Extractor
 from maaza.bases import PLAIN_CHAT_TEMPLATE, load_base
+from maaza.extract import CLOSE_TOKENS
 
 
 @pytest.fixture(scope="module")
@@ -115,13 +116,31 @@ def test_results_come_back_in_request_order_whatever_the_batches(extractor):
     assert [g.prompt_tokens for g in forward] == [len(extractor.prompt_ids(*r)) for r in _requests()]
 
 
-def test_a_looping_answer_stops_at_the_loop_not_at_the_budget(tmp_path):
+LOOP_SCHEMA = {"type": "object", "properties": {"codes": {"type": "array", "items": {"type": "string"}}}}
+
+
+@pytest.fixture(scope="module")
+def looping_model(tmp_path_factory):
+    """A tiny model taught to answer with an array that never ends."""
     from tiny_models import save_taught_model
 
-    schema, text = {"type": "object", "properties": {"codes": {"type": "array", "items": {"type": "string"}}}}, "x"
     loop = '{"codes":[' + '"ab1",' * 60
-    folder = save_taught_model(tmp_path / "looping", build_messages(schema, text), loop)
-    looping = Extractor.load(str(folder))
-    (generation,) = looping.generate([(schema, text)], max_new_tokens=400)
+    return save_taught_model(tmp_path_factory.mktemp("looping"), build_messages(LOOP_SCHEMA, "x"), loop)
+
+
+def test_a_looping_answer_stops_at_the_loop_not_at_the_budget(looping_model):
+    (generation,) = Extractor.load(str(looping_model)).generate([(LOOP_SCHEMA, "x")], max_new_tokens=400)
     assert generation.stop == "repetition" and generation.output is None
     assert generation.raw.startswith('{"codes":["ab1","ab1","ab1"') and generation.new_tokens < 60
+
+
+@pytest.mark.parametrize("budget", [400, 7])  # a loop, then an answer that reaches its budget
+def test_a_constrained_answer_that_loops_or_runs_out_is_closed_valid(looping_model, budget):
+    (generation,) = Extractor.load(str(looping_model), constrained=True).generate(
+        [(LOOP_SCHEMA, "x")], max_new_tokens=budget
+    )
+    assert generation.stop == "closed" and generation.failure is None
+    jsonschema.validate(generation.output, LOOP_SCHEMA)
+    assert generation.raw == format_answer(generation.output)
+    assert generation.raw.startswith('{"codes":["ab1"') and generation.new_tokens < min(60, budget + CLOSE_TOKENS)
+    assert (len(generation.output["codes"]) >= 3) == (budget == 400)

@@ -73,10 +73,17 @@ def test_the_card_reports_the_results_files(scored):
         f"| test | constrained | 4 | {100 * files['test-constrained.json']['scores']['json_exact']:.1f}%" in card.text
     )
     assert "## Limitations" in card.text
-    failures = files["test.json"]["scores"]["failures"]
-    worst = max(failures, key=failures.get)
-    assert "failures on `test.json`: " in card.text
-    assert (f"({failures[worst]} examples)" if failures[worst] else "`test.json`: none") in card.text
+    scores = {name: files[name]["scores"]["json_exact"] for name in files}
+    mode, file = (
+        ("constrained", "test-constrained.json")
+        if scores["test-constrained.json"] >= scores["test.json"]
+        else ("greedy", "test.json")
+    )
+    assert f"Recommended: **{mode}** decoding" in card.text
+    assert f"failures that remain on `{file}` ({mode}, 4 examples): " in card.text
+    counts = [count for count in files[file]["scores"]["failures"].values() if count]
+    assert all(f"({count} examples)" in card.text for count in counts)  # every kind that remains, with its count
+    assert "Answer budget of `test-constrained.json`: set from the schema's template and the text" in card.text
 
 
 def test_results_of_another_adapter_are_refused(scored, tmp_path):

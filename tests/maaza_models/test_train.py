@@ -10,6 +10,7 @@ import pytest
 import torch
 import yaml
 from peft import PeftModel
+from safetensors.torch import load_file
 from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
 from trl import ModelConfig, SFTConfig, SFTTrainer
 
@@ -122,6 +123,20 @@ def test_a_killed_run_resumes_from_its_last_checkpoint(recipe):
     assert info["train_seconds"] > seconds_before > 0
 
 
+def test_a_bfloat16_adapter_holds_the_trained_weights_rounded(recipe, tiny_base):
+    path = recipe(adapter_dtype="bfloat16")
+    adapter_dir = train(*_parse(path))
+    trained = load_file(Path(yaml.safe_load(path.read_text())["output_dir"]) / "adapter_model.safetensors")
+    saved = load_file(adapter_dir / "adapter_model.safetensors")
+    assert saved.keys() == trained.keys()
+    for name, tensor in saved.items():
+        assert trained[name].dtype == torch.float32 and tensor.dtype == torch.bfloat16
+        assert torch.equal(tensor, trained[name].to(torch.bfloat16))
+    model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(tiny_base), adapter_dir)
+    lora_b = [p for name, p in model.named_parameters() if "lora_B" in name]
+    assert lora_b and all(p.dtype == torch.float32 for p in lora_b) and any(p.abs().sum() > 0 for p in lora_b)
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
@@ -133,6 +148,7 @@ def test_a_killed_run_resumes_from_its_last_checkpoint(recipe):
         ({"lora_dropout": 1.5}, "lora_dropout = 1.5 is impossible: it must be in [0, 1)"),
         ({"max_length": 32}, "max_length = 32 is impossible: it must be >= 64"),
         ({"completion_only_loss": False}, "completion_only_loss must not be false"),
+        ({"adapter_dtype": "int8"}, "adapter_dtype = 'int8' is impossible: it must be one of float32, bfloat16"),
         ({"dataset_eval_split": "dev"}, "dataset_eval_split = 'dev': Unknown split \"dev\". Should be one of"),
         (
             {"model_name_or_path": "no-such-base"},
@@ -163,6 +179,7 @@ def test_released_recipes_train_a_tiny_model(recipe_file, tmp_path, tiny_base, t
     overrides = {
         "model_name_or_path": str(tiny_base),
         "dataset_name": str(tiny_dataset),
+        "dataset_configs": "default",  # the tiny dataset has no generated config
         "dataset_eval_split": "validation",
         "output_dir": str(tmp_path / "run"),
         "adapter_dir": str(tmp_path / "adapter"),
