@@ -94,9 +94,9 @@ class SchemaLogitsProcessor(LogitsProcessor):
             matcher.fill_next_token_bitmask(self.bitmask, row)
         self.started = True
         xgr.apply_token_bitmask_inplace(scores, self.bitmask.to(scores.device), vocab_size=self.owner.vocab_size)
-        for row, closing in enumerate(self.closing):
-            if closing and not self.finished[row]:  # forbidden tokens stay at -inf
-                width = min(scores.shape[1], self.owner.vocab_size)
-                scores[row, :width] += CLOSE_BONUS * self.owner.closers[:width].to(scores.device)
+        rows = [row for row, closing in enumerate(self.closing) if closing and not self.finished[row]]
+        if rows:  # forbidden tokens stay at -inf
+            width = min(scores.shape[1], self.owner.vocab_size)
+            scores[rows, :width] += CLOSE_BONUS * self.owner.closers[:width].to(scores.device)
         self.owner.mask_s += time.perf_counter() - began
         return scores
