@@ -175,13 +175,14 @@ def failure_summary(run: Run) -> str:
     return ", ".join(f"{FAILURES.get(kind, kind)} ({n} examples)" for n, kind in counts) or "none"
 
 
-def recommended_constrained(runs: dict[tuple[str, bool], Run]) -> bool:
-    """Whether the card recommends constrained decoding: unless greedy decoding scores a higher JSONExact on test
-    (else on the first split both modes ran), as constrained output is also schema-valid by construction."""
+def recommended_constrained(runs: dict[tuple[str, bool], Run]) -> tuple[bool, str | None]:
+    """Whether the card recommends constrained decoding, and the split that decided it: the mode with the higher
+    JSONExact on test, else on the first split both modes ran (constrained wins ties: its output is also schema-valid
+    by construction); with no split run in both modes, constrained if it ran at all, and no deciding split."""
     for split in ("test", "test_unseen"):
         if (split, False) in runs and (split, True) in runs:
-            return runs[split, True].scores["json_exact"] >= runs[split, False].scores["json_exact"]
-    return any(constrained for _, constrained in runs)
+            return runs[split, True].scores["json_exact"] >= runs[split, False].scores["json_exact"], split
+    return any(constrained for _, constrained in runs), None
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:
@@ -205,8 +206,8 @@ def make_card(
     if not runs:
         raise CardError(f"{results_dir}: no results files; run `make eval` first")
     reference = _read(all_results / "reference" / "edgejson-v3.json")
-    constrained = recommended_constrained(runs)
-    test = runs.get(("test", constrained)) or next(iter(runs.values()))
+    constrained, decided_by = recommended_constrained(runs)
+    test = runs.get(("test", constrained)) or next(run for (_, c), run in sorted(runs.items()) if c == constrained)
     name = "-".join("Maaza" if part == "maaza" else part.upper() for part in slug.split("-"))
     release = version("edgejson-maaza")
     data = ModelCardData(
@@ -269,6 +270,7 @@ def make_card(
         budget_rule=test.budget_rule,
         test_file=test.path.name,
         test_split=test.dataset.split,
+        decided_by=decided_by,
         test_schemas=len(test.by_schema),
         origin=origin and f"the {origin.note} (PyPI: {', '.join(origin.packages)})",
         machine=test.value("provenance.machine"),

@@ -1,6 +1,6 @@
 """Schema-constrained decoding with xgrammar: each row of a batch follows its own JSON Schema, compact JSON only. A row
-that is closing (it looped or used its budget) takes a closing token (quotes, brackets, braces) wherever its grammar
-allows one, so that it ends a valid object in a few tokens.
+that is closing (it looped or used its budget) ends the string it is in, then takes closing brackets and braces where
+its grammar allows them, so that it ends a valid object in a few tokens.
 
 xgrammar was picked over llguidance by measurement on the 135M base (``scripts/bench_inference.py`` prints both).
 
@@ -19,7 +19,7 @@ import torch
 import xgrammar as xgr
 from transformers import LogitsProcessor, PreTrainedTokenizerBase
 
-CLOSE_BONUS = 1e4  # per unit of closing_tokens' bonus: more than any gap between two logits
+CLOSE_BONUS = 1e4  # per unit of closing_bonus: more than any gap between two logits
 
 
 class SchemaConstraint:
@@ -29,7 +29,9 @@ class SchemaConstraint:
         self.vocab_size = vocab_size
         info = xgr.TokenizerInfo.from_huggingface(tokenizer, vocab_size=vocab_size)
         self.compiler = xgr.GrammarCompiler(info)
-        self.closers = closing_tokens(tokenizer, vocab_size)
+        self.texts = [tokenizer.decode([token]) for token in range(min(len(tokenizer), vocab_size))]
+        self.closers = closing_bonus(self.texts, vocab_size, in_string=False)
+        self.enders = closing_bonus(self.texts, vocab_size, in_string=True)
         self.compile_s = 0.0  # total time spent compiling schemas
         self.mask_s = 0.0  # total time the processors spent accepting tokens and masking logits
 
@@ -56,15 +58,42 @@ class SchemaConstraint:
         return SchemaLogitsProcessor([self.compile(schema) for schema in schemas], self, finished, closing)
 
 
-def closing_tokens(tokenizer: PreTrainedTokenizerBase, vocab_size: int) -> torch.Tensor:
-    """A bonus per token of the vocabulary for a row that is closing: 2 for a token made of closing characters only
-    with a bracket or brace among them (``]``, ``"}``, ``}]``), 1 for a lone quote's (``"``), else 0."""
+def closing_bonus(texts: list[str], vocab_size: int, in_string: bool) -> torch.Tensor:
+    """A bonus per token of the vocabulary (``texts``: each token's text) for a row that is closing.
+
+    Inside a string only its end counts: 2 for a token that starts with a quote and holds nothing but quotes, brackets
+    and braces (``"``, ``"}``, ``"]}``); a bracket there would be one more character of the string. Outside a string:
+    2 for a token of brackets and braces only (``]``, ``}]``), 1 for one of quotes only (``"``: the empty string where
+    a value must come), else 0.
+    """
     bonus = torch.zeros(vocab_size)
-    for token in range(min(len(tokenizer), vocab_size)):
-        text = tokenizer.decode([token])
-        if text and set(text) <= set('"]}'):
-            bonus[token] = 2.0 if set(text) & set("]}") else 1.0
+    for token, text in enumerate(texts):
+        if not text or not set(text) <= set('"]}'):
+            continue
+        if in_string:
+            bonus[token] = 2.0 if text[0] == '"' else 0.0
+        else:
+            bonus[token] = 1.0 if set(text) == {'"'} else 0.0 if '"' in text else 2.0
     return bonus
+
+
+class StringState:
+    """Whether a row's compact JSON, token by token, is inside a string (escapes followed)."""
+
+    __slots__ = ("inside", "escaped")
+
+    def __init__(self) -> None:
+        self.inside = self.escaped = False
+
+    def feed(self, text: str) -> None:
+        """Follow one more token's text."""
+        for char in text:
+            if self.escaped:
+                self.escaped = False
+            elif self.inside and char == "\\":
+                self.escaped = True
+            elif char == '"':
+                self.inside = not self.inside
 
 
 class SchemaLogitsProcessor(LogitsProcessor):
@@ -78,6 +107,7 @@ class SchemaLogitsProcessor(LogitsProcessor):
         closing: Sequence[bool],
     ):
         self.matchers = [xgr.GrammarMatcher(grammar) for grammar in grammars]
+        self.strings = [StringState() for _ in grammars]
         self.owner, self.finished, self.closing = owner, finished, closing
         self.bitmask = xgr.allocate_token_bitmask(len(grammars), owner.vocab_size)
         self.started = False
@@ -91,12 +121,16 @@ class SchemaLogitsProcessor(LogitsProcessor):
                 continue
             if self.started and not matcher.accept_token(last[row]):
                 raise RuntimeError(f"row {row}: the grammar rejected token {last[row]} it had allowed")
+            if self.started:
+                self.strings[row].feed(self.owner.texts[last[row]] if last[row] < len(self.owner.texts) else "")
             matcher.fill_next_token_bitmask(self.bitmask, row)
         self.started = True
         xgr.apply_token_bitmask_inplace(scores, self.bitmask.to(scores.device), vocab_size=self.owner.vocab_size)
         rows = [row for row, closing in enumerate(self.closing) if closing and not self.finished[row]]
         if rows:  # forbidden tokens stay at -inf
             width = min(scores.shape[1], self.owner.vocab_size)
-            scores[rows, :width] += CLOSE_BONUS * self.owner.closers[:width].to(scores.device)
+            inside = torch.tensor([self.strings[row].inside for row in rows]).unsqueeze(1)
+            bonus = torch.where(inside, self.owner.enders[:width], self.owner.closers[:width])
+            scores[rows, :width] += CLOSE_BONUS * bonus.to(scores.device)
         self.owner.mask_s += time.perf_counter() - began
         return scores

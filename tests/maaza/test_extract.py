@@ -144,3 +144,24 @@ def test_a_constrained_answer_that_loops_or_runs_out_is_closed_valid(looping_mod
     assert generation.raw == format_answer(generation.output)
     assert generation.raw.startswith('{"codes":["ab1"') and generation.new_tokens < min(60, budget + CLOSE_TOKENS)
     assert (len(generation.output["codes"]) >= 3) == (budget == 400)
+
+
+NOTE_SCHEMA = {"type": "object", "properties": {"note": {"type": "string"}}, "required": ["note"]}
+
+
+@pytest.fixture(scope="module")
+def rambling_model(tmp_path_factory):
+    """A tiny model taught to write one string that never ends."""
+    from tiny_models import save_taught_model
+
+    ramble = '{"note":"' + "lorem ipsum " * 40
+    return save_taught_model(tmp_path_factory.mktemp("rambling"), build_messages(NOTE_SCHEMA, "x"), ramble)
+
+
+def test_a_constrained_answer_cut_inside_a_string_ends_the_string_first(rambling_model):
+    (generation,) = Extractor.load(str(rambling_model), constrained=True).generate(
+        [(NOTE_SCHEMA, "x")], max_new_tokens=6
+    )
+    assert generation.stop == "closed" and generation.failure is None
+    assert generation.output["note"].startswith("lorem ipsum") and not set(generation.output["note"]) & set("]}")
+    assert generation.new_tokens <= 8

@@ -149,3 +149,23 @@ def test_the_card_shows_the_learning_curve_when_the_adapter_has_one(scored, tmp_
     card = ModelCard.load(curved / "README.md").text
     assert "![learning curve](learning_curve.png)" in card and "first 40 rows" in card
     assert "| 100 | 20.0 | 50.0% | 20.0% |" in card
+
+
+def test_the_recommendation_names_the_split_that_decided_it(scored, tmp_path):
+    """Test scored greedy only, test_unseen in both modes: test_unseen decides, and the failures shown are those of a
+    run in the recommended mode."""
+    adapter, results = scored
+    other = tmp_path / "results"
+    other.mkdir()
+    shutil.copyfile(results / "test.json", other / "test.json")
+    for name, exact in (("test.json", 0.25), ("test-constrained.json", 0.5)):
+        data = json.loads((results / name).read_text())
+        data["dataset"]["split"] = "test_unseen"
+        data["scores"]["json_exact"] = exact
+        (other / name.replace("test", "test_unseen")).write_text(json.dumps(data))
+    done = _card(adapter, other)
+    assert done.returncode == 0, done.stderr[-2000:]
+    card = ModelCard.load(adapter / "README.md")
+    assert "Recommended: **constrained** decoding" in card.text
+    assert "mode with the higher JSONExact on `test_unseen`" in card.text
+    assert "failures that remain on `test_unseen-constrained.json` (constrained, 4 examples)" in card.text
