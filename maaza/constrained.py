@@ -119,10 +119,10 @@ class SchemaLogitsProcessor(LogitsProcessor):
             if self.finished[row]:
                 self.bitmask[row].fill_(-1)  # its later tokens are padding
                 continue
-            if self.started and not matcher.accept_token(last[row]):
-                raise RuntimeError(f"row {row}: the grammar rejected token {last[row]} it had allowed")
             if self.started:
-                self.strings[row].feed(self.owner.texts[last[row]] if last[row] < len(self.owner.texts) else "")
+                if not matcher.accept_token(last[row]):
+                    raise RuntimeError(f"row {row}: the grammar rejected token {last[row]} it had allowed")
+                self.strings[row].feed(self.owner.texts[last[row]])  # the grammar allows no token past the texts
             matcher.fill_next_token_bitmask(self.bitmask, row)
         self.started = True
         xgr.apply_token_bitmask_inplace(scores, self.bitmask.to(scores.device), vocab_size=self.owner.vocab_size)
