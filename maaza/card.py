@@ -86,13 +86,13 @@ def _read_runs(paths: list[Path]) -> list[Run]:
         raise CardError(str(err)) from None
 
 
-def load_runs(results_dir: Path, adapter_sha256: str | None = None) -> dict[tuple[str, bool], Run]:
-    """The headline run in ``results_dir`` per (split, constrained); a file of another adapter is an error."""
+def load_runs(results_dir: Path, adapter_sha256: str | None = None) -> list[Run]:
+    """Every run in ``results_dir``; a file of another adapter is an error."""
     runs = _read_runs(sorted(Path(results_dir).glob("*.json")))
     for run in runs:
         if adapter_sha256 and run.model.adapter_sha256 != adapter_sha256:
             raise CardError(f"{run.path}: scores another adapter (sha256 {str(run.model.adapter_sha256)[:12]}...)")
-    return {(split, constrained): run for (_, split, constrained), run in headline(runs).items()}
+    return runs
 
 
 def eval_results(runs: dict[tuple[str, bool], Run], slug: str, hub: Hub) -> list[EvalResult]:
@@ -168,6 +168,45 @@ def baseline_rows(results_dir: Path) -> list[list[str]]:
     ]
 
 
+def _ids(run: Run) -> list[str]:
+    return [example["id"] for example in run.examples]
+
+
+def precision_rows(runs: list[Run]) -> list[list[str]]:
+    """The edge builds against PyTorch: each run on another engine after the PyTorch run on the same examples and
+    decoding; JSONExact, how often the parsed output equals PyTorch's, size on disk, and examples per second with its
+    ratio to PyTorch's (when both ran on the same CPU). A build with no such PyTorch run is left out."""
+
+    def same_examples(a: Run, b: Run) -> bool:
+        return (a.dataset.name, a.constrained, _ids(a)) == (b.dataset.name, b.constrained, _ids(b))
+
+    groups: dict[Path | None, list[Run]] = {}
+    for run in sorted(runs, key=lambda r: (r.dataset.name, r.constrained, r.label)):
+        torch_run = next((t for t in runs if t.model.engine == "torch" and same_examples(t, run)), None)
+        if run.model.engine != "torch" and torch_run is not None:
+            groups.setdefault(torch_run.path, [torch_run]).append(run)
+    rows = []
+    for torch_run, *builds in groups.values():
+        cpu, speed = torch_run.value("provenance.machine.cpu"), torch_run.value("performance.examples_per_s")
+        for run in (torch_run, *builds):
+            same = sum(a["parsed"] == b["parsed"] for a, b in zip(run.examples, torch_run.examples, strict=True))
+            ratio = run.value("performance.examples_per_s") / speed
+            rows.append(
+                [
+                    run.dataset.name + (f" (first {run.dataset.limit})" if run.dataset.limit else ""),
+                    "constrained" if run.constrained else "greedy",
+                    f"{run.model.engine} {run.model.precision}",
+                    _pct(run.value("scores.json_exact")),
+                    _pct(same / len(run.examples)),
+                    "–" if run.model.size_mb is None else f"{run.model.size_mb:.0f}",
+                    f"{run.value('performance.examples_per_s'):.3f}",
+                    f"{ratio:.2f}x" if run.value("provenance.machine.cpu") == cpu else "other CPU",
+                    f"`{run.path.name}`",
+                ]
+            )
+    return rows
+
+
 def failure_summary(run: Run) -> str:
     """Every failure kind of a run, the most frequent first: ``a field left out (41 examples), a wrong value (30
     examples)``."""
@@ -202,7 +241,9 @@ def make_card(
     info = _read(adapter_dir / "training_info.json")
     config = _read(adapter_dir / "adapter_config.json")
     sha256 = adapter_hash(adapter_dir)
-    runs = load_runs(results_dir, sha256)
+    every_run = load_runs(results_dir, sha256)
+    runs = {(split, constrained): run for (_, split, constrained), run in headline(every_run).items()}
+    edge_rows = precision_rows(every_run)
     if not runs:
         raise CardError(f"{results_dir}: no results files; run `make eval` first")
     reference = _read(all_results / "reference" / "edgejson-v3.json")
@@ -262,6 +303,21 @@ def make_card(
                 [m["model"], f"{m['params_m']}M", m["type"], _pct(m["json_exact"]), f"{m['field_f1']:.3f}"]
                 for m in reference["models"]
             ],
+        ),
+        precision_table=edge_rows
+        and table(
+            [
+                "split",
+                "decoding",
+                "engine",
+                "JSONExact",
+                "parsed output = PyTorch's",
+                "size (MB)",
+                "examples/s",
+                "x PyTorch",
+                "results file",
+            ],
+            edge_rows,
         ),
         reference_test=reference["test_set"],
         test_examples=test.dataset.examples,

@@ -165,3 +165,30 @@ def test_a_constrained_answer_cut_inside_a_string_ends_the_string_first(rambling
     assert generation.stop == "closed" and generation.failure is None
     assert generation.output["note"].startswith("lorem ipsum") and not set(generation.output["note"]) & set("]}")
     assert generation.new_tokens <= 8
+
+
+EMAIL_SCHEMA = {
+    "type": "object",
+    "properties": {"email": {"type": "string", "format": "email"}},
+    "required": ["email"],
+}
+
+
+@pytest.fixture(scope="module")
+def email_rambling_model(tmp_path_factory):
+    """A tiny model taught to write an email that never gets its "@"."""
+    from tiny_models import save_taught_model
+
+    ramble = '{"email":"' + "mail_email_" * 40
+    messages = build_messages(EMAIL_SCHEMA, "write to ana@x.io")
+    return save_taught_model(tmp_path_factory.mktemp("email_rambling"), messages, ramble)
+
+
+def test_a_constrained_answer_cut_inside_a_formatted_string_completes_the_format(email_rambling_model):
+    (generation,) = Extractor.load(str(email_rambling_model), constrained=True).generate(
+        [(EMAIL_SCHEMA, "write to ana@x.io")], max_new_tokens=6
+    )
+    assert generation.stop == "closed" and generation.failure is None
+    assert generation.output["email"].startswith("mail_email") and "@" in generation.output["email"]
+    jsonschema.validate(generation.output, EMAIL_SCHEMA, format_checker=jsonschema.FormatChecker())
+    assert generation.new_tokens <= 16

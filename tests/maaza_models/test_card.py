@@ -169,3 +169,33 @@ def test_the_recommendation_names_the_split_that_decided_it(scored, tmp_path):
     assert "Recommended: **constrained** decoding" in card.text
     assert "mode with the higher JSONExact on `test_unseen`" in card.text
     assert "failures that remain on `test_unseen-constrained.json` (constrained, 4 examples)" in card.text
+
+
+def test_edge_builds_are_compared_with_the_pytorch_run_on_the_same_examples(scored, tmp_path):
+    """An int4 run on test beside the PyTorch run (one answer differs, twice the speed) makes a row each; a build
+    scored on other examples than any PyTorch run is left out."""
+    adapter, results = scored
+    other = tmp_path / "results"
+    shutil.copytree(results, other)
+    assert "Edge builds" not in ModelCard.load(adapter / "README.md").text
+    data = json.loads((results / "test.json").read_text())
+    data["model"].update(engine="onnx", precision="int4", size_mb=61.4)
+    data["performance"]["examples_per_s"] *= 2
+    data["examples"][0]["parsed"] = {"not": "torch's answer"}
+    (other / "test-onnx-int4.json").write_text(json.dumps(data))
+    data["examples"] = data["examples"][:2]
+    data["dataset"].update(examples=2, limit=2)
+    (other / "test-onnx-int8-first2.json").write_text(
+        json.dumps(data | {"model": data["model"] | {"precision": "int8"}})
+    )
+    done = _card(adapter, other)
+    assert done.returncode == 0, done.stderr[-2000:]
+    card = ModelCard.load(adapter / "README.md").text
+    assert "## Edge builds (ONNX Runtime GenAI)" in card
+    rows = [
+        line for line in card.splitlines() if line.startswith(("| test | greedy | torch", "| test | greedy | onnx"))
+    ]
+    assert [row.split(" | ")[2] for row in rows] == ["torch fp32", "onnx int4"]
+    assert rows[0].split(" | ")[4:6] == ["100.0%", "–"] and rows[0].split(" | ")[7] == "1.00x"
+    assert rows[1].split(" | ")[4:6] == ["75.0%", "61"] and rows[1].split(" | ")[7] == "2.00x"
+    assert "onnx int8" not in card
