@@ -89,8 +89,9 @@ export: base
 card: setup
 	$(PY) -m maaza.card $(ADAPTER)
 
-# Publish every part to the Hub (DRY_RUN=1 prints the plan; a real push needs HF_TOKEN).
-push: setup
+# Publish every part to the Hub (DRY_RUN=1 prints the plan; a real push needs HF_TOKEN). The model repo carries the
+# ONNX folders of `make export`, built again first so that they hold the adapter being released.
+push: setup export
 	HF_HUB_OFFLINE=0 $(PY) -m release
 
 readme: setup

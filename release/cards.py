@@ -14,6 +14,8 @@ import yaml
 from huggingface_hub import DatasetCard, ModelCard, RepoCard, SpaceCard
 from huggingface_hub.utils import filter_repo_objects
 
+from maaza.adapters import adapter_hash
+from maaza.export import INFO as EXPORT_INFO
 from maaza.results import ResultsError, headline, read_run
 from release.config import Release, ReleaseError, RepoSpec
 
@@ -111,7 +113,21 @@ def _model_problems(repo: RepoSpec, files: dict[str, Path], card: RepoCard) -> l
         named = card.data.base_model
         if trained_on not in ([named] if isinstance(named, str) else named or []):
             problems.append(f"base_model: the card says {named!r}, adapter_config.json says {trained_on!r}")
+        problems += _export_problems(files, adapter_hash(adapter.parent))
     return problems + _model_index_problems(repo, card)
+
+
+def _export_problems(files: dict[str, Path], adapter_sha256: str) -> list[str]:
+    """Each staged ONNX folder (``maaza export``'s ``export_info.json``) must hold the staged adapter."""
+    problems = []
+    for path_in_repo in sorted(p for p in files if p.endswith("/" + EXPORT_INFO)):
+        built_from = json.loads(files[path_in_repo].read_text(encoding="utf-8")).get("adapter_sha256")
+        if built_from != adapter_sha256:
+            problems.append(
+                f"{path_in_repo}: built from adapter sha256 {str(built_from)[:12]}..., the staged adapter is "
+                f"{adapter_sha256[:12]}...: build it again (make export)"
+            )
+    return problems
 
 
 def _agrees(published: Any, measured: Any) -> bool:

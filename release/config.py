@@ -27,11 +27,13 @@ def _shown(folder: Path) -> str:
 
 @dataclass(frozen=True)
 class Source:
-    """Files of one local folder staged under ``to`` in the repo: those matching ``allow``, less the ignored ones."""
+    """Files of one local folder staged under ``to`` in the repo: those matching ``allow``, less the ignored ones.
+    ``built_by``: the command that builds the folder when git does not hold it (``make export``)."""
 
     folder: Path
     to: str
     allow: tuple[str, ...]
+    built_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,8 @@ class RepoSpec:
         staged: dict[str, Path] = {}
         for source in self.sources:
             if not source.folder.is_dir():
-                raise ReleaseError(f"{self.label}: folder {_shown(source.folder)} does not exist")
+                built = f": `{source.built_by}` builds it" if source.built_by else ""
+                raise ReleaseError(f"{self.label}: folder {_shown(source.folder)} does not exist{built}")
             local = {p.relative_to(source.folder).as_posix(): p for p in source.folder.rglob("*") if p.is_file()}
             kept = sorted(
                 filter_repo_objects(local, allow_patterns=list(source.allow), ignore_patterns=list(self.ignore))
@@ -130,7 +133,9 @@ def load_release(
         if repo_type not in REPO_TYPES:
             raise ReleaseError(f"{where}: type {repo_type!r} is not one of {', '.join(REPO_TYPES)}")
         sources = tuple(
-            Source(root / _field(s, "folder", where), s.get("to", ""), tuple(_field(s, "allow", where)))
+            Source(
+                root / _field(s, "folder", where), s.get("to", ""), tuple(_field(s, "allow", where)), s.get("built_by")
+            )
             for s in _field(entry, "sources", where)
         )
         results = entry.get("results")

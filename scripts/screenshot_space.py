@@ -68,8 +68,9 @@ def launched_space(timeout_s: float = 300, app_args: list[str] = ()) -> Iterator
 
 
 def committed_models(results_dir: Path, split: str = "test") -> list[str]:
-    """One model name per headline run of ``split`` (see ``maaza.results.headline``), read from the files."""
-    best = headline(read_run(path) for path in results_files(results_dir))
+    """One model name per headline run of ``split`` on any engine (see ``maaza.results.headline``), as the
+    leaderboard shows them, read from the files."""
+    best = headline((read_run(path) for path in results_files(results_dir)), engines=None)
     return [label for label, run_split, _ in best if run_split == split]
 
 

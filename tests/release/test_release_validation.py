@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from release_helpers import SCORES, dataset_card, model_card, results_file, write
 
+from maaza.adapters import adapter_hash
 from release import ReleaseError, load_release, publish, stage_and_validate
 
 
@@ -130,3 +132,31 @@ def test_bad_release_file(project: Path) -> None:
 def test_the_changelog_needs_a_section_for_the_version(project: Path) -> None:
     write(project / "CHANGELOG.md", "# Changelog\n\n## 0.1.01\n\nNot this one.\n")
     assert "CHANGELOG.md: no '## 0.1.0' section for this version" in problems(project)
+
+
+def _with_onnx_folder(project: Path) -> None:
+    """The model repo also stages an ONNX folder that ``make export`` builds (outside git)."""
+    yaml_text = (
+        (project / "release.yaml")
+        .read_text()
+        .replace(
+            "adapter_model.safetensors]}]",
+            "adapter_model.safetensors]}, {folder: exports/int4, to: onnx/int4, built_by: make export, "
+            "allow: [README.md, export_info.json, model.onnx]}]",
+        )
+    )
+    (project / "release.yaml").write_text(yaml_text)
+
+
+def test_an_onnx_folder_is_staged_when_built_from_the_staged_adapter(project: Path) -> None:
+    _with_onnx_folder(project)
+    with pytest.raises(ReleaseError, match=r"exports/int4/ does not exist: `make export` builds it"):
+        stage_and_validate(load_release(project / "release.yaml"))
+    write(project / "exports/int4/README.md", "# int4\n")
+    write(project / "exports/int4/model.onnx", b"onnx")
+    write(project / "exports/int4/export_info.json", json.dumps({"adapter_sha256": adapter_hash(project / "adapter")}))
+    staged = stage_and_validate(load_release(project / "release.yaml"))
+    (files,) = [files for repo, files in staged.items() if repo.repo_type == "model"]
+    assert {"onnx/int4/README.md", "onnx/int4/export_info.json", "onnx/int4/model.onnx"} <= set(files)
+    write(project / "adapter/adapter_model.safetensors", bytes(range(256)) * 9)  # retrained after the export
+    assert "onnx/int4/export_info.json: built from adapter sha256" in problems(project)
