@@ -42,6 +42,7 @@ class SchemaConstraint:
         for token, text in enumerate(self.texts):
             if len(text) == 1 and text in COMPLETION_CHARS:
                 self.char_ids.setdefault(text, token)
+        self.completion_chars = "".join(self.char_ids)  # those this vocabulary can write in one token
         self.compile_s = 0.0  # total time spent compiling schemas
         self.mask_s = 0.0  # total time the processors spent accepting tokens and masking logits
 
@@ -166,7 +167,7 @@ class SchemaLogitsProcessor(LogitsProcessor):
             for index, row in enumerate(rows):
                 if inside[index] and torch.isinf(scores[row, self.owner.ender_ids]).all():  # its end is not allowed
                     bonus[index] = 0.0
-                    text = string_completion(self.matchers[row], "".join(self.owner.char_ids))
+                    text = string_completion(self.matchers[row], self.owner.completion_chars)
                     if text:
                         bonus[index, self.owner.char_ids[text[0]]] = 2.0
             scores[rows, :width] += CLOSE_BONUS * bonus.to(scores.device)
