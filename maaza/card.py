@@ -214,13 +214,27 @@ def failure_summary(run: Run) -> str:
     return ", ".join(f"{FAILURES.get(kind, kind)} ({n} examples)" for n, kind in counts) or "none"
 
 
+def _exact_on(run: Run, ids: set[str]) -> float:
+    """JSONExact of ``run`` over the examples in ``ids``."""
+    scores = [example["scores"]["json_exact"] for example in run.examples if example["id"] in ids]
+    return sum(scores) / len(scores)
+
+
 def recommended_constrained(runs: dict[tuple[str, bool], Run]) -> tuple[bool, str | None]:
-    """Whether the card recommends constrained decoding, and the split that decided it: the mode with the higher
-    JSONExact on test, else on the first split both modes ran (constrained wins ties: its output is also schema-valid
-    by construction); with no split run in both modes, constrained if it ran at all, and no deciding split."""
+    """Whether the card recommends constrained decoding, and what decided it: the mode with the higher JSONExact on
+    the examples of test that both modes scored, else on the first split both modes ran (constrained wins ties: its
+    output is also schema-valid by construction); with no split run in both modes, constrained if it ran at all, and
+    nothing decided. What decided it, as the card says it: "`test`" or "`test` (the 120 examples both modes
+    scored)"."""
     for split in ("test", "test_unseen"):
         if (split, False) in runs and (split, True) in runs:
-            return runs[split, True].scores["json_exact"] >= runs[split, False].scores["json_exact"], split
+            greedy, constrained = runs[split, False], runs[split, True]
+            common = set(_ids(greedy)) & set(_ids(constrained))
+            if not common:
+                continue
+            wins = _exact_on(constrained, common) >= _exact_on(greedy, common)
+            every = len(common) == len(greedy.examples) == len(constrained.examples)
+            return wins, f"`{split}`" + ("" if every else f" (the {len(common)} examples both modes scored)")
     return any(constrained for _, constrained in runs), None
 
 

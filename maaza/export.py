@@ -144,7 +144,10 @@ from transformers import AutoTokenizer
 from edgejson import build_messages
 from edgejson.schemas import load_schema
 
-model, tokenizer = og.Model("{folder}"), AutoTokenizer.from_pretrained("{folder}")
+# this folder: "{folder}" where it was built; from the model repo, `hf download <repo> --include "onnx/{precision}/*"
+# --local-dir maaza` puts it in "maaza/onnx/{precision}"
+folder = "{folder}"
+model, tokenizer = og.Model(folder), AutoTokenizer.from_pretrained(folder)
 prompt = tokenizer.apply_chat_template(
     build_messages(load_schema("contact_info"), "Reach Ana Diaz at ana@diaz.dev"), add_generation_prompt=True
 )["input_ids"]
@@ -158,7 +161,7 @@ while not generator.is_done():
 print(tokenizer.decode(generator.get_sequence(0)[len(prompt):], skip_special_tokens=True))
 ```
 
-Or with Maaza: `maaza extract --engine onnx --model {folder} --schema contact_info --text "..."`
+Or with Maaza: `maaza extract --engine onnx --model <this folder> --schema contact_info --text "..."`
 """
 
 

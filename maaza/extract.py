@@ -1,6 +1,6 @@
 """Text -> JSON with a base (and optionally a LoRA adapter): the canonical prompt, greedy batched decoding that stops
 each sequence as soon as its JSON object is complete, and optional schema-constrained decoding. Two engines: ``torch``
-(transformers, batched) and ``onnx`` (an ONNX Runtime GenAI folder made by ``maaza export``, one request at a time).
+(transformers) and ``onnx`` (an ONNX Runtime GenAI folder made by ``maaza export``), both batched.
 
 Usage: ``Extractor.load().extract("contact_info", "Reach Ana Diaz at ana@diaz.dev")``
 """
@@ -233,9 +233,9 @@ class Extractor:
         ``max_new_tokens``: one budget for all, one per request, or None for each request's own :meth:`budget`.
         A sequence that starts to loop stops there (``stop="repetition"``).
         ``max_seconds``: generation stops (``stop="time"``) once this long has passed since the call began.
-        The onnx engine decodes one request at a time (``batch_size`` 1).
+        The onnx engine decodes constrained requests one at a time (its guidance is one grammar for all rows).
         """
-        if self.engine == "onnx":
+        if self.engine == "onnx" and self.constrained:
             batch_size = 1
         schemas = [schema if isinstance(schema, dict) else load_schema(schema) for schema, _ in requests]
         prompts = [self.prompt_ids(schema, text) for schema, (_, text) in zip(schemas, requests, strict=True)]
@@ -309,16 +309,21 @@ class Extractor:
     def _generate_onnx(
         self, prompts: list[list[int]], budgets: list[int], schemas: list[dict[str, Any]], deadline: float
     ) -> list[Generation]:
-        """One request (a batch of one) decoded by ONNX Runtime GenAI, stopped as the torch engine stops."""
-        (prompt,), (budget,), (schema,) = prompts, budgets, schemas
-        stopper = _StopAtObjectEnd(self.tokenizer, [budget], self.eos, deadline)
+        """A batch decoded by ONNX Runtime GenAI, each row stopped as the torch engine stops it (a batch whose
+        prompts cannot be padded together runs one request at a time)."""
+        if len(prompts) > 1 and not self.model.can_batch(prompts):
+            alone = zip(prompts, budgets, schemas, strict=True)
+            return [self._generate_onnx([p], [b], [s], deadline)[0] for p, b, s in alone]
+        stopper = _StopAtObjectEnd(self.tokenizer, budgets, self.eos, deadline)
         started = time.perf_counter()
-        generator = self.model.generator(prompt, len(prompt) + budget, schema if self.constrained else None)
+        max_length = min(self.context, max(map(len, prompts)) + max(budgets))  # the padded width counts
+        generator = self.model.generator(prompts, max_length, schemas[0] if self.constrained else None)
         while not generator.is_done():
             generator.generate_next_token()
-            if stopper.advance(0, int(generator.get_next_tokens()[0])):
+            done = [stopper.advance(row, int(token)) for row, token in enumerate(generator.get_next_tokens())]
+            if all(done):
                 break
-        return [self._generation(prompt, stopper, 0, started)]
+        return [self._generation(prompt, stopper, row, started) for row, prompt in enumerate(prompts)]
 
     def _generation(self, prompt: list[int], stopper: _StopAtObjectEnd, row: int, started: float) -> Generation:
         raw = self.tokenizer.decode(stopper.generated[row], skip_special_tokens=True)

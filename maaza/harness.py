@@ -239,9 +239,7 @@ def evaluate_model(
     load_s = time.perf_counter() - load_started
     if engine == "torch":
         info = replace(info, parameters=extractor.model.num_parameters(), precision=extractor.precision)
-        batch = batch_size
-    else:
-        batch = 1  # the onnx engine decodes one request at a time
+    batch = 1 if engine == "onnx" and constrained else batch_size  # onnx guidance: one request at a time
     requests = [(ex["schema"], ex["text"]) for ex in examples]
     budgets = [extractor.budget(schema, text) for schema, text in requests]
     started = time.perf_counter()
@@ -381,7 +379,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--engine",
         default="torch",
         choices=ENGINES,
-        help="torch (default) or onnx: --model is then a folder made by `maaza export`, decoded one request at a time",
+        help="torch (default) or onnx: --model is then a folder made by `maaza export`",
     )
     parser.add_argument("--limit", type=int, help="evaluate the first N examples only")
     parser.add_argument("--batch-size", type=int, default=8, help="sequences decoded together (default 8)")

@@ -1,5 +1,6 @@
-"""The ONNX engine of ``Extractor``: an ONNX Runtime GenAI folder (``maaza export``) decoding greedily, one request at
-a time, with optional JSON-Schema guidance (compact JSON, as the torch engine's grammar writes it).
+"""The ONNX engine of ``Extractor``: an ONNX Runtime GenAI folder (``maaza export``) decoding greedily, in batches of
+right-padded prompts (ONNX Runtime GenAI reads trailing pad tokens as padding; left padding changes its outputs), or
+one request at a time with JSON-Schema guidance (compact JSON, as the torch engine's grammar writes it).
 
 Usage: ``Extractor.load("exports/maaza-mlm-135m-json/int4", engine="onnx")``
 """
@@ -10,6 +11,8 @@ import json
 import os
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from maaza.export import ExportError, read_export_info, require_genai
 
@@ -50,6 +53,7 @@ class OnnxModel:
         self.context: int = config["context_length"]
         eos = config.get("eos_token_id")
         self.eos_token_ids: list[int] = eos if isinstance(eos, list) else [eos]
+        self.pad_token_id: int = config.get("pad_token_id", self.eos_token_ids[0])
         self.info = read_export_info(folder) if (self.folder / "export_info.json").is_file() else None
         self.precision = self.info.precision if self.info else "unknown"
         self.model = self.og.Model(str(self.folder))
@@ -57,10 +61,19 @@ class OnnxModel:
     def num_parameters(self) -> int | None:
         return self.info.parameters if self.info else None
 
-    def generator(self, prompt: list[int], max_length: int, schema: dict[str, Any] | None = None) -> Any:
-        """An ``og.Generator`` fed ``prompt``, greedy up to ``max_length`` tokens in all; guided by ``schema``."""
+    def can_batch(self, prompts: list[list[int]]) -> bool:
+        """Whether ``prompts`` decode together: none ends with the pad token (it would be read as padding)."""
+        return all(prompt[-1] != self.pad_token_id for prompt in prompts)
+
+    def generator(self, prompts: list[list[int]], max_length: int, schema: dict[str, Any] | None = None) -> Any:
+        """An ``og.Generator`` fed ``prompts`` (right-padded to one length), greedy up to ``max_length`` tokens a row;
+        guided by ``schema`` (one prompt only: the guidance is the generator's, not a row's)."""
+        if schema is not None and len(prompts) > 1:
+            raise ValueError("guided decoding takes one prompt at a time")
+        if len(prompts) > 1 and not self.can_batch(prompts):
+            raise ValueError(f"a prompt ends with the pad token {self.pad_token_id}: decode it alone")
         params = self.og.GeneratorParams(self.model)
-        params.set_search_options(do_sample=False, max_length=max_length, batch_size=1)
+        params.set_search_options(do_sample=False, max_length=max_length, batch_size=len(prompts))
         if schema is not None:
             params.set_guidance("json_schema", json.dumps({**strict(schema), "x-guidance": COMPACT}))
         try:
@@ -69,5 +82,8 @@ class OnnxModel:
             if schema is None:
                 raise
             raise ValueError(f"cannot constrain decoding to this schema: {err}") from None
-        generator.append_tokens([prompt])
+        width = max(map(len, prompts))
+        generator.append_tokens(
+            np.array([prompt + [self.pad_token_id] * (width - len(prompt)) for prompt in prompts], dtype=np.int32)
+        )
         return generator

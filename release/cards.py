@@ -53,8 +53,19 @@ def card_problems(repo: RepoSpec, files: dict[str, Path], version: str) -> list[
     problems = [f"{key}: missing from the card metadata" for key in repo.required if data.get(key) in (None, "", [])]
     if not re.search(rf"(?<![\d.]){re.escape(version)}(?!\w|\.\d)", card.content):
         problems.append(f"version: the card does not mention the release version {version}")
+    problems += _image_problems(files, card.content)
     check = {"dataset": _dataset_problems, "model": _model_problems, "space": _space_problems}[repo.repo_type]
     return problems + check(repo, files, card)
+
+
+def _image_problems(files: dict[str, Path], content: str) -> list[str]:
+    """Every image the card shows from its own repo (a relative path) must be staged beside it."""
+    shown = re.findall(r"!\[[^\]]*\]\(([^)\s]+)", content)
+    return [
+        f"{CARD}: shows {link}, which is not staged in the repo (allow it in release.yaml)"
+        for link in dict.fromkeys(shown)
+        if "://" not in link and link.split("#")[0].removeprefix("./") not in files
+    ]
 
 
 def _count_rows(path: Path) -> int:

@@ -1,5 +1,6 @@
 """``maaza export`` on a tiny Llama with a tiny LoRA adapter, and the onnx engine of ``Extractor``, ``maaza extract``
-and ``edgejson-eval``: fp32 ONNX decodes token for token as torch, int4 builds and runs, guidance follows schemas."""
+and ``edgejson-eval``: fp32 ONNX decodes token for token as torch, alone or batched; int4 builds and runs; guidance
+follows schemas."""
 
 import json
 import sys
@@ -18,6 +19,7 @@ from maaza.adapters import adapter_hash
 from maaza.cli import main
 from maaza.export import ExportError, folder_mb
 from maaza.extract import Extractor
+from maaza.onnx_engine import OnnxModel
 from maaza.results import headline, read_run
 
 pytest.importorskip("onnxruntime_genai")
@@ -46,6 +48,7 @@ def test_export_writes_merged_model_and_a_carded_folder_per_precision(exported):
         assert info["adapter_sha256"] == adapter_hash(adapter) and info["size_mb"] == folder_mb(folder) > 0
         card = (folder / "README.md").read_text()
         assert all(part in card for part in (str(base), adapter_hash(adapter), precision, "import onnxruntime_genai"))
+        assert f'--include "onnx/{precision}/*"' in card  # where the folder lies in the model repo
     assert json.loads((out / "int4" / "export_info.json").read_text())["quantization"]["block_size"] == 16
     assert json.loads((out / "fp32" / "export_info.json").read_text())["quantization"] is None
 
@@ -60,9 +63,22 @@ def test_fp32_onnx_decodes_token_for_token_as_torch(exported):
     assert [onnx_engine.budget(*r) for r in requests] == [torch_engine.budget(*r) for r in requests]
     budgets = [torch_engine.budget(*requests[0]), 40, 40]  # the first ends at EOS, the others at their budget
     expected = torch_engine.generate(requests, max_new_tokens=budgets, batch_size=2)
-    got = onnx_engine.generate(requests, max_new_tokens=budgets)
-    assert [(g.raw, g.new_tokens, g.stop) for g in got] == [(g.raw, g.new_tokens, g.stop) for g in expected]
-    assert [g.stop for g in got] == ["eos", "budget", "budget"]
+    assert len({len(onnx_engine.prompt_ids(*r)) for r in requests}) == 3  # one batch pads two prompts of three
+    for batch_size in (1, 3):
+        got = onnx_engine.generate(requests, max_new_tokens=budgets, batch_size=batch_size)
+        assert [(g.raw, g.new_tokens, g.stop) for g in got] == [(g.raw, g.new_tokens, g.stop) for g in expected]
+    assert [g.stop for g in expected] == ["eos", "budget", "budget"]
+
+
+def test_onnx_batches_only_prompts_it_can_pad_and_guides_one_at_a_time(exported):
+    model = OnnxModel(exported[2] / "fp32")
+    pad = model.pad_token_id
+    assert model.can_batch([[5, 6, 7], [5, pad, 8]]) and not model.can_batch([[5, 6, 7], [5, 6, pad]])
+    with pytest.raises(ValueError, match=f"ends with the pad token {pad}"):
+        model.generator([[5, 6, 7], [5, 6, pad]], max_length=10)
+    with pytest.raises(ValueError, match="one prompt at a time"):
+        model.generator([[5, 6, 7], [5, 6, 8]], max_length=10, schema=CLOSED_SCHEMA)
+    assert model.generator([[5, 6, pad]], max_length=10).token_count() == 3  # alone, its last token is a token
 
 
 def test_int4_builds_and_runs(exported):
@@ -117,7 +133,7 @@ def test_edgejson_eval_onnx_files_its_run_beside_the_torch_run(capsys, tmp_path,
     assert onnx_file.name == torch_file.name.replace(".json", "-onnx-fp32.json")
     torch_run, onnx_run = read_run(torch_file), read_run(onnx_file)
     assert (torch_run.model.engine, torch_run.model.precision) == ("torch", "fp32")
-    assert (onnx_run.model.engine, onnx_run.model.precision, onnx_run.decoding["batch_size"]) == ("onnx", "fp32", 1)
+    assert (onnx_run.model.engine, onnx_run.model.precision, onnx_run.decoding["batch_size"]) == ("onnx", "fp32", 8)
     assert onnx_run.model.size_mb > 0 and onnx_run.model.adapter_sha256 == torch_run.model.adapter_sha256
     assert onnx_run.model.parameters == torch_run.model.parameters
     assert [e["raw_output"] for e in onnx_run.examples] == [e["raw_output"] for e in torch_run.examples]

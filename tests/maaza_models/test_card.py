@@ -199,3 +199,29 @@ def test_edge_builds_are_compared_with_the_pytorch_run_on_the_same_examples(scor
     assert rows[0].split(" | ")[4:6] == ["100.0%", "–"] and rows[0].split(" | ")[7] == "1.00x"
     assert rows[1].split(" | ")[4:6] == ["75.0%", "61"] and rows[1].split(" | ")[7] == "2.00x"
     assert "onnx int8" not in card
+
+
+def test_the_modes_are_compared_on_the_examples_both_scored(scored, tmp_path):
+    """Greedy scored the first 2 examples only, both exact; constrained missed those 2 and got every other one: on
+    the examples both scored, greedy wins, whatever the constrained run's whole-split score."""
+    adapter, results = scored
+    other = tmp_path / "results"
+    other.mkdir()
+    greedy = json.loads((results / "test.json").read_text())
+    constrained = json.loads((results / "test-constrained.json").read_text())
+    assert len(constrained["examples"]) > 3
+    for row, example in enumerate(constrained["examples"]):
+        example["scores"]["json_exact"] = float(row >= 2)
+    constrained["scores"]["json_exact"] = (len(constrained["examples"]) - 2) / len(constrained["examples"])
+    greedy["examples"] = greedy["examples"][:2]
+    for example in greedy["examples"]:
+        example["scores"]["json_exact"] = 1.0
+    greedy["dataset"].update(examples=2, limit=2)
+    greedy["scores"]["json_exact"] = 1.0
+    (other / "test-first2.json").write_text(json.dumps(greedy))
+    (other / "test-constrained.json").write_text(json.dumps(constrained))
+    done = _card(adapter, other)
+    assert done.returncode == 0, done.stderr[-2000:]
+    card = ModelCard.load(adapter / "README.md").text
+    assert "Recommended: **greedy** decoding" in card
+    assert "mode with the higher JSONExact on `test` (the 2 examples both modes scored)" in card

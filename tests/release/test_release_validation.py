@@ -160,3 +160,20 @@ def test_an_onnx_folder_is_staged_when_built_from_the_staged_adapter(project: Pa
     assert {"onnx/int4/README.md", "onnx/int4/export_info.json", "onnx/int4/model.onnx"} <= set(files)
     write(project / "adapter/adapter_model.safetensors", bytes(range(256)) * 9)  # retrained after the export
     assert "onnx/int4/export_info.json: built from adapter sha256" in problems(project)
+
+
+def test_an_image_the_card_shows_must_be_staged_beside_it(project: Path) -> None:
+    card = model_card() + "\n![learning curve](learning_curve.png)\n![logo](https://example.org/logo.png)\n"
+    write(project / "adapter/README.md", card)
+    write(project / "adapter/learning_curve.png", b"\x89PNG")
+    found = problems(project)
+    assert "model TestOrg/Tiny-Adapter: README.md: shows learning_curve.png, which is not staged" in found
+    assert "logo.png" not in found
+    release_file = project / "release.yaml"
+    release_file.write_text(
+        release_file.read_text().replace(
+            "adapter_model.safetensors]", "adapter_model.safetensors, learning_curve.png]"
+        )
+    )
+    staged = stage_and_validate(load_release(release_file))
+    assert "learning_curve.png" in next(files for repo, files in staged.items() if repo.repo_type == "model")
