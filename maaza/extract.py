@@ -235,8 +235,7 @@ class Extractor:
         ``max_seconds``: generation stops (``stop="time"``) once this long has passed since the call began.
         The onnx engine decodes constrained requests one at a time (its guidance is one grammar for all rows).
         """
-        if self.engine == "onnx" and self.constrained:
-            batch_size = 1
+        batch_size = self.batch_size(batch_size)
         schemas = [schema if isinstance(schema, dict) else load_schema(schema) for schema, _ in requests]
         prompts = [self.prompt_ids(schema, text) for schema, (_, text) in zip(schemas, requests, strict=True)]
         if max_new_tokens is None:
@@ -260,6 +259,10 @@ class Extractor:
                     results[i] = generation
                 bar.update(len(rows))
         return results
+
+    def batch_size(self, requested: int) -> int:
+        """The sequences decoded together for ``requested``: 1 for constrained onnx (its guidance is one grammar)."""
+        return 1 if self.engine == "onnx" and self.constrained else requested
 
     def _fit_context(self, prompt_tokens: int, budget: int) -> int:
         if budget < 1:

@@ -239,7 +239,7 @@ def evaluate_model(
     load_s = time.perf_counter() - load_started
     if engine == "torch":
         info = replace(info, parameters=extractor.model.num_parameters(), precision=extractor.precision)
-    batch = 1 if engine == "onnx" and constrained else batch_size  # onnx guidance: one request at a time
+    batch = extractor.batch_size(batch_size)
     requests = [(ex["schema"], ex["text"]) for ex in examples]
     budgets = [extractor.budget(schema, text) for schema, text in requests]
     started = time.perf_counter()
