@@ -66,6 +66,7 @@ eval: base
 	for split in test test_unseen; do \
 	  $(PY) -m maaza.harness --model $(BASE) --adapter $(ADAPTER) --split $$split || exit 1; \
 	  $(PY) -m maaza.harness --model $(BASE) --adapter $(ADAPTER) --split $$split --constrained || exit 1; \
+	  $(PY) -m maaza.harness --model $(BASE) --adapter $(ADAPTER) --split $$split --constrained --key-check || exit 1; \
 	done
 	$(MAKE) --no-print-directory card readme
 

@@ -22,10 +22,10 @@ from huggingface_hub import EvalResult, ModelCard, ModelCardData
 from edgejson.schemas import BANDS
 from maaza.bases import BASES
 from maaza.curve import CURVE_FILE
-from maaza.results import ResultsError, Run, headline, read_run, results_files
+from maaza.results import MODES, ResultsError, Run, headline, read_run, results_files
 
 TEMPLATE = Path(__file__).with_name("model_card_template.md")
-RUNS = (("test", False), ("test", True), ("test_unseen", False), ("test_unseen", True))
+RUNS = tuple((split, mode) for split in ("test", "test_unseen") for mode in MODES)
 INDEXED = {"json_exact": "JSONExact", "field_f1": "FieldF1", "leaf_f1": "Leaf F1", "schema_valid": "Schema-valid"}
 FAILURES = {  # the metric's failure kinds, as the card says them
     "no_json": "no JSON object",
@@ -95,14 +95,14 @@ def load_runs(results_dir: Path, adapter_sha256: str | None = None) -> list[Run]
     return runs
 
 
-def eval_results(runs: dict[tuple[str, bool], Run], slug: str, hub: Hub) -> list[EvalResult]:
+def eval_results(runs: dict[tuple[str, str], Run], slug: str, hub: Hub) -> list[EvalResult]:
     """model-index entries: per run, the metrics of :data:`INDEXED`, each pointing at its results file."""
     out = []
-    for split, constrained in RUNS:
-        if (split, constrained) not in runs:
+    for split, mode in RUNS:
+        if (split, mode) not in runs:
             continue
-        run = runs[split, constrained]
-        decoding = "constrained decoding" if constrained else "greedy decoding"
+        run = runs[split, mode]
+        decoding = f"{mode} decoding"
         for key, name in INDEXED.items():
             out.append(
                 EvalResult(
@@ -126,18 +126,18 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{100 * value:.1f}%"
 
 
-def results_rows(runs: dict[tuple[str, bool], Run]) -> list[list[str]]:
+def results_rows(runs: dict[tuple[str, str], Run]) -> list[list[str]]:
     """One row per run: scores overall and per band, speed, examples."""
     rows = []
-    for split, constrained in RUNS:
-        if (split, constrained) not in runs:
+    for split, mode in RUNS:
+        if (split, mode) not in runs:
             continue
-        run = runs[split, constrained]
+        run = runs[split, mode]
         bands = run.by_complexity
         rows.append(
             [
                 split,
-                "constrained" if constrained else "greedy",
+                mode,
                 str(run.dataset.examples),
                 _pct(run.value("scores.json_exact")),
                 *(_pct(bands[band]["json_exact"]) if band in bands else "–" for band in BANDS),
@@ -163,8 +163,8 @@ def baseline_rows(results_dir: Path) -> list[list[str]]:
             f"{run.value('scores.leaf_f1'):.3f}",
             _pct(run.value("scores.schema_valid")),
         ]
-        for (_, split, constrained), run in sorted(best.items())
-        if split == "test" and not constrained and not run.model.adapter
+        for (_, split, mode), run in sorted(best.items())
+        if split == "test" and mode == "greedy" and not run.model.adapter
     ]
 
 
@@ -178,10 +178,10 @@ def precision_rows(runs: list[Run]) -> list[list[str]]:
     ratio to PyTorch's (when both ran on the same CPU). A build with no such PyTorch run is left out."""
 
     def same_examples(a: Run, b: Run) -> bool:
-        return (a.dataset.name, a.constrained, _ids(a)) == (b.dataset.name, b.constrained, _ids(b))
+        return (a.dataset.name, a.mode, _ids(a)) == (b.dataset.name, b.mode, _ids(b))
 
     groups: dict[Path | None, list[Run]] = {}
-    for run in sorted(runs, key=lambda r: (r.dataset.name, r.constrained, r.label)):
+    for run in sorted(runs, key=lambda r: (r.dataset.name, MODES.index(r.mode), r.label)):
         torch_run = next((t for t in runs if t.model.engine == "torch" and same_examples(t, run)), None)
         if run.model.engine != "torch" and torch_run is not None:
             groups.setdefault(torch_run.path, [torch_run]).append(run)
@@ -194,7 +194,7 @@ def precision_rows(runs: list[Run]) -> list[list[str]]:
             rows.append(
                 [
                     run.dataset.name + (f" (first {run.dataset.limit})" if run.dataset.limit else ""),
-                    "constrained" if run.constrained else "greedy",
+                    run.mode,
                     f"{run.model.engine} {run.model.precision}",
                     _pct(run.value("scores.json_exact")),
                     _pct(same / len(run.examples)),
@@ -220,22 +220,32 @@ def _exact_on(run: Run, ids: set[str]) -> float:
     return sum(scores) / len(scores)
 
 
-def recommended_constrained(runs: dict[tuple[str, bool], Run]) -> tuple[bool, str | None]:
-    """Whether the card recommends constrained decoding, and what decided it: the mode with the higher JSONExact on
-    the examples of test that both modes scored, else on the first split both modes ran (constrained wins ties: its
-    output is also schema-valid by construction); with no split run in both modes, constrained if it ran at all, and
-    nothing decided. What decided it, as the card says it: "`test`" or "`test` (the 120 examples both modes
-    scored)"."""
+def _preference(run: Run) -> tuple[bool, bool]:
+    """How ties between modes break: constrained first (its output is schema-valid by construction), then the mode
+    without the key check (it costs a scoring pass)."""
+    return run.constrained, not run.key_check
+
+
+def recommended_mode(runs: dict[tuple[str, str], Run]) -> tuple[str, str | None]:
+    """The decoding mode the card recommends, and what decided it: the mode with the highest JSONExact on the
+    examples of test that every mode run on test scored, else likewise on test_unseen (ties: :func:`_preference`);
+    with no split run in two modes, the preferred mode that ran, and nothing decided. What decided it, as the card says
+    it: "`test`" or "`test` (the 120 examples both modes scored)"."""
     for split in ("test", "test_unseen"):
-        if (split, False) in runs and (split, True) in runs:
-            greedy, constrained = runs[split, False], runs[split, True]
-            common = set(_ids(greedy)) & set(_ids(constrained))
-            if not common:
-                continue
-            wins = _exact_on(constrained, common) >= _exact_on(greedy, common)
-            every = len(common) == len(greedy.examples) == len(constrained.examples)
-            return wins, f"`{split}`" + ("" if every else f" (the {len(common)} examples both modes scored)")
-    return any(constrained for _, constrained in runs), None
+        scored = [run for (on, _), run in runs.items() if on == split]
+        common = set.intersection(*(set(_ids(run)) for run in scored)) if len(scored) > 1 else set()
+        if not common:
+            continue
+        best = max(scored, key=lambda run: (_exact_on(run, common), _preference(run)))
+        every = all(len(run.examples) == len(common) for run in scored)
+        some = f" (the {len(common)} examples {'both' if len(scored) == 2 else f'all {len(scored)}'} modes scored)"
+        return best.mode, f"`{split}`" + ("" if every else some)
+    return max(runs.values(), key=_preference).mode, None
+
+
+def extract_flags(mode: str) -> str:
+    """The options of ``maaza extract`` that decode in ``mode``: `` --constrained --key-check`` or fewer."""
+    return (" --constrained" if "constrained" in mode else "") + (" --key-check" if "key check" in mode else "")
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:
@@ -256,13 +266,13 @@ def make_card(
     config = _read(adapter_dir / "adapter_config.json")
     sha256 = adapter_hash(adapter_dir)
     every_run = load_runs(results_dir, sha256)
-    runs = {(split, constrained): run for (_, split, constrained), run in headline(every_run).items()}
+    runs = {(split, mode): run for (_, split, mode), run in headline(every_run).items()}
     edge_rows = precision_rows(every_run)
     if not runs:
         raise CardError(f"{results_dir}: no results files; run `make eval` first")
     reference = _read(all_results / "reference" / "edgejson-v3.json")
-    constrained, decided_by = recommended_constrained(runs)
-    test = runs.get(("test", constrained)) or next(run for (_, c), run in sorted(runs.items()) if c == constrained)
+    mode, decided_by = recommended_mode(runs)
+    test = runs.get(("test", mode)) or next(run for (_, m), run in sorted(runs.items()) if m == mode)
     name = "-".join("Maaza" if part == "maaza" else part.upper() for part in slug.split("-"))
     release = version("edgejson-maaza")
     data = ModelCardData(
@@ -336,7 +346,8 @@ def make_card(
         reference_test=reference["test_set"],
         test_examples=test.dataset.examples,
         test_failures=failure_summary(test),
-        mode="constrained" if constrained else "greedy",
+        mode=mode,
+        mode_flags=extract_flags(mode),
         budget_rule=test.budget_rule,
         test_file=test.path.name,
         test_split=test.dataset.split,

@@ -63,7 +63,9 @@ def _extract(args: argparse.Namespace) -> int:
         raise ValueError("--engine onnx needs --model: a folder made by `maaza export`")
     model = args.model or DEFAULT_BASE
     adapter = args.adapter if args.adapter is not None or args.model else default_adapter()
-    extractor = Extractor.load(model, adapter=adapter, constrained=args.constrained, engine=args.engine)
+    extractor = Extractor.load(
+        model, adapter=adapter, constrained=args.constrained, engine=args.engine, key_check=args.key_check
+    )
     engine = f" ({extractor.engine} {extractor.precision})"
     print(f"maaza: {model}" + (f" + adapter {adapter}" if adapter else "") + engine, file=sys.stderr)
     generation = extractor.generate([(schema, text)], max_new_tokens=args.max_new_tokens)[0]
@@ -72,6 +74,8 @@ def _extract(args: argparse.Namespace) -> int:
         print(f"maaza: the model gave no JSON object ({why}); its output was:", file=sys.stderr)
         print(generation.raw, file=sys.stderr)
         return 1
+    if generation.dropped:
+        print(f"maaza: the key check dropped {', '.join(generation.dropped)}", file=sys.stderr)
     print(json.dumps(generation.output, ensure_ascii=False, indent=None if args.compact else 2))
     errors = validation_errors(generation.output, validator)
     if errors:
@@ -111,6 +115,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     extract.add_argument("--adapter", help="a LoRA adapter folder made for the model")
     extract.add_argument("--constrained", action="store_true", help="make the output follow the JSON Schema")
+    extract.add_argument(
+        "--key-check",
+        action="store_true",
+        help="drop each optional key that the model finds the answer likelier without (torch engine)",
+    )
     extract.add_argument(
         "--engine", default="torch", choices=("torch", "onnx"), help="onnx: --model is a folder made by maaza export"
     )

@@ -1,6 +1,7 @@
 """Text -> JSON with a base (and optionally a LoRA adapter): the canonical prompt, greedy batched decoding that stops
 each sequence as soon as its JSON object is complete, and optional schema-constrained decoding. Two engines: ``torch``
-(transformers) and ``onnx`` (an ONNX Runtime GenAI folder made by ``maaza export``), both batched.
+(transformers) and ``onnx`` (an ONNX Runtime GenAI folder made by ``maaza export``), both batched. With
+``key_check=True`` (torch engine), each answer then goes through the optional-key check of ``maaza.key_check``.
 
 Usage: ``Extractor.load().extract("contact_info", "Reach Ana Diaz at ana@diaz.dev")``
 """
@@ -12,7 +13,7 @@ import os
 import time
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +29,14 @@ from transformers import (
     StoppingCriteriaList,
 )
 
-from edgejson import build_messages, schema_template
+from edgejson import build_messages, format_answer, schema_template
 from edgejson.answer import read_answer
 from edgejson.schemas import load_schema
 from maaza.adapters import attach_adapter
 from maaza.bases import DEFAULT_BASE, load_base, prepare_tokenizer
 from maaza.constrained import SchemaConstraint
 from maaza.jsonscan import ObjectScanner
+from maaza.key_check import check_keys
 from maaza.onnx_engine import OnnxModel
 
 # The released Maaza adapter, relative to the working directory (a clone): ``maaza extract`` uses it when no --model is
@@ -71,13 +73,19 @@ class Generation:
     """One request's result: the text generated, the JSON object found in it, and what it cost."""
 
     raw: str  # generated text, special tokens left out
-    output: dict[str, Any] | None  # the object ``edgejson.answer.read_answer`` reads from ``raw``, else None
+    output: dict[str, Any] | None  # the object ``edgejson.answer.read_answer`` reads from ``raw`` (less ``dropped``)
     failure: str | None  # why no object was read (a kind of ``edgejson.answer.FAILURES``), else None
     prompt_tokens: int
     new_tokens: int  # generated tokens up to the end of the JSON object (or EOS, or the budget)
     latency_s: float  # from the start of its batch until its sequence was finished
     stop: str  # "json" (object complete), "closed" (complete after closing, constrained: see CLOSE_TOKENS), "eos",
     # "budget", "repetition" (a loop, see looping) or "time" (max_seconds)
+    dropped: list[str] = field(default_factory=list)  # keys the optional-key check removed from the object read
+
+    @property
+    def answer(self) -> str:
+        """The answer as text: ``raw``, or the checked object as compact JSON when the key check dropped keys."""
+        return format_answer(self.output) if self.dropped else self.raw
 
 
 def looping(tokens: list[int]) -> bool:
@@ -151,15 +159,20 @@ class _StopAtObjectEnd(StoppingCriteria):
 
 
 class Extractor:
-    """A model and tokenizer ready to extract JSON; ``constrained=True`` makes outputs follow their JSON Schema.
+    """A model and tokenizer ready to extract JSON; ``constrained=True`` makes outputs follow their JSON Schema,
+    ``key_check=True`` drops the optional keys the model finds the answer likelier without (``maaza.key_check``).
 
     ``model``: a transformers model (engine ``torch``) or an ``OnnxModel`` (engine ``onnx``).
     """
 
     def __init__(
-        self, model: PreTrainedModel | OnnxModel, tokenizer: PreTrainedTokenizerBase, constrained: bool = False
+        self,
+        model: PreTrainedModel | OnnxModel,
+        tokenizer: PreTrainedTokenizerBase,
+        constrained: bool = False,
+        key_check: bool = False,
     ):
-        self.model, self.tokenizer, self.constrained = model, tokenizer, constrained
+        self.model, self.tokenizer, self.constrained, self.key_check = model, tokenizer, constrained, key_check
         if isinstance(model, OnnxModel):
             self.engine, self.precision, self.context = "onnx", model.precision, model.context
             eos: Any = model.eos_token_ids
@@ -179,6 +192,7 @@ class Extractor:
         adapter: str | os.PathLike | None = None,
         constrained: bool = False,
         engine: str = "torch",
+        key_check: bool = False,
     ) -> Extractor:
         """Load a base (registry name, local folder or Hub id), merge an optional LoRA adapter into it; with
         ``engine="onnx"``, ``model`` is a folder made by ``maaza export`` (its adapter merged in already)."""
@@ -190,12 +204,14 @@ class Extractor:
                     "the onnx engine loads a folder made by `maaza export`, its adapter merged in: give that folder "
                     "as the model and no adapter"
                 )
+            if key_check:
+                raise ValueError("the key check scores answers with the torch engine: use --engine torch")
             onnx = OnnxModel(model)
             return cls(onnx, prepare_tokenizer(AutoTokenizer.from_pretrained(onnx.folder)), constrained=constrained)
         base, tokenizer = load_base(model)
         if adapter is not None:
             base = attach_adapter(base, str(model), adapter)
-        return cls(base, tokenizer, constrained=constrained)
+        return cls(base, tokenizer, constrained=constrained, key_check=key_check)
 
     @property
     def constraint(self) -> SchemaConstraint:
@@ -234,7 +250,10 @@ class Extractor:
         A sequence that starts to loop stops there (``stop="repetition"``).
         ``max_seconds``: generation stops (``stop="time"``) once this long has passed since the call began.
         The onnx engine decodes constrained requests one at a time (its guidance is one grammar for all rows).
+        With the key check, a request's latency runs until its checked answer is ready.
         """
+        if self.key_check and self.engine != "torch":
+            raise ValueError("the key check scores answers with the torch engine, not " + self.engine)
         batch_size = self.batch_size(batch_size)
         schemas = [schema if isinstance(schema, dict) else load_schema(schema) for schema, _ in requests]
         prompts = [self.prompt_ids(schema, text) for schema, (_, text) in zip(schemas, requests, strict=True)]
@@ -252,10 +271,18 @@ class Extractor:
             for start in range(0, len(order), batch_size):
                 rows = order[start : start + batch_size]
                 run = self._generate_onnx if self.engine == "onnx" else self._generate_batch
+                started = time.perf_counter()
                 batch = run(
                     [prompts[i] for i in rows], [budgets[i] for i in rows], [schemas[i] for i in rows], deadline
                 )
                 for i, generation in zip(rows, batch, strict=True):
+                    if self.key_check and generation.output is not None:
+                        output, dropped = check_keys(
+                            self.model, self.tokenizer, prompts[i], schemas[i], generation.output
+                        )
+                        generation = replace(
+                            generation, output=output, dropped=dropped, latency_s=time.perf_counter() - started
+                        )
                     results[i] = generation
                 bar.update(len(rows))
         return results

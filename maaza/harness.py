@@ -4,7 +4,7 @@ results file with every output, the scores, measured speed and memory, and prove
 Everything that can be checked before generation is checked before the model loads: the data and its schemas, the
 metric, and a place to write the results (see ``maaza.results``).
 
-Usage: ``edgejson-eval --model smollm2-135m-instruct --split test [--adapter DIR] [--constrained] [--limit N]``;
+Usage: ``edgejson-eval --model smollm2-135m-instruct --split test [--adapter DIR] [--constrained] [--key-check]``;
 an ONNX folder made by ``maaza export``: ``edgejson-eval --engine onnx --model exports/maaza-mlm-135m-json/int4``
 """
 
@@ -186,10 +186,12 @@ def evaluate_model(
     metric_path: Path | None = None,
     results_dir: Path = Path("results"),
     engine: str = "torch",
+    key_check: bool = False,
 ) -> tuple[Run, Path]:
     """Check the data, the metric and the results file's place, then generate, score, measure and write the run.
 
     ``engine="onnx"``: ``model`` is a folder made by ``maaza export``; the run is filed under its adapter's name.
+    ``key_check``: each answer goes through the optional-key check (``maaza.key_check``) before it is scored.
     """
     dataset_dir = Path(dataset_dir or default_dataset())
     every = load_examples(split, data, schema_dir, dataset_dir)
@@ -206,6 +208,8 @@ def evaluate_model(
         schemas=str(schema_dir) if schema_dir else None,
         limit=len(examples) if len(examples) < len(every) else None,
     )
+    if key_check and engine != "torch":
+        raise ValueError("--key-check scores answers with the torch engine: use --engine torch")
     if engine == "onnx":
         if adapter is not None:
             raise ValueError("--engine onnx: the adapter is merged into the ONNX folder; give no --adapter")
@@ -231,11 +235,11 @@ def evaluate_model(
         )
     else:
         raise ValueError(f"unknown engine {engine!r}: choose from {', '.join(ENGINES)}")
-    path = results_path(results_dir, info.label, dataset, constrained, info.variant)
+    path = results_path(results_dir, info.label, dataset, constrained, info.variant, key_check)
     check_writable(path)
     metric = evaluate.load(str(metric_path or default_metric()))
     load_started = time.perf_counter()
-    extractor = Extractor.load(model, adapter=adapter, constrained=constrained, engine=engine)
+    extractor = Extractor.load(model, adapter=adapter, constrained=constrained, engine=engine, key_check=key_check)
     load_s = time.perf_counter() - load_started
     if engine == "torch":
         info = replace(info, parameters=extractor.model.num_parameters(), precision=extractor.precision)
@@ -246,7 +250,7 @@ def evaluate_model(
     generations = extractor.generate(requests, max_new_tokens=budgets, batch_size=batch_size, progress=True)
     wall_s = time.perf_counter() - started
     scores = metric.compute(
-        predictions=[g.raw for g in generations],
+        predictions=[g.answer for g in generations],
         references=[json.dumps(ex["expected"], ensure_ascii=False) for ex in examples],
         schemas=[json.dumps(ex["schema"], ensure_ascii=False) for ex in examples],
         complexities=[ex["complexity"] for ex in examples],
@@ -280,6 +284,15 @@ def evaluate_model(
                 if constrained and extractor.engine == "torch"
                 else ""
             ),
+            "key_check": key_check,
+            **(
+                {
+                    "key_check_rule": "after decoding, each optional key of the answer is dropped when the model "
+                    "gives the whole answer (compact JSON + EOS) a higher log-likelihood without it (maaza.key_check)"
+                }
+                if key_check
+                else {}
+            ),
             "prompt": "edgejson.build_messages through the tokenizer's chat template",
         },
         scores=scores,
@@ -293,7 +306,8 @@ def evaluate_model(
             "examples_per_s": round(len(examples) / wall_s, 3),
             "latency_p50_s": round(p50, 3),
             "latency_p95_s": round(p95, 3),
-            "latency": "per example: from the start of its batch until its JSON object was complete",
+            "latency": "per example: from the start of its batch until its JSON object was complete"
+            + ("; with the key check, until its checked answer was ready" if key_check else ""),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "schema_compile_s": round(constraint.compile_s, 3) if constraint else None,
             "mask_ms_per_token": round(1000 * constraint.mask_s / max(new_tokens, 1), 3) if constraint else None,
@@ -313,6 +327,7 @@ def evaluate_model(
                 "schema_id": ex["schema_id"],
                 "complexity": ex["complexity"],
                 "raw_output": g.raw,
+                "dropped": g.dropped,  # by the key check: parsed is raw_output without them
                 "parsed": d["parsed"],
                 "failure": d["failure"],
                 "errors": d["errors"],
@@ -376,6 +391,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--constrained", action="store_true", help="constrain decoding to each example's schema")
     parser.add_argument(
+        "--key-check",
+        action="store_true",
+        help="drop each optional key that the model finds the answer likelier without (torch engine)",
+    )
+    parser.add_argument(
         "--engine",
         default="torch",
         choices=ENGINES,
@@ -416,6 +436,7 @@ def main(argv: list[str] | None = None) -> int:
             args.metric,
             args.results_dir,
             args.engine,
+            args.key_check,
         )
     except FileNotFoundError as err:  # no dataset or metric in the working directory nor installed
         parser.exit(2, f"edgejson-eval: error: {err}; give its folder with --dataset or --metric\n")

@@ -2,10 +2,10 @@
 model card, the README table and the leaderboard use.
 
 A file is named after everything that tells runs apart, so two different runs never share one:
-``<model>/<data>[-constrained][-<engine>-<precision>][-first<N>].json``, where ``<model>`` is the adapter's folder name
-(else the model's), ``<data>`` the EdgeJSON split or, for a data file, its stem and the fingerprint of its rows,
-``-<engine>-<precision>`` marks a run on another engine than torch (``-onnx-int4``), and ``-first<N>`` a run on the
-first N rows only.
+``<model>/<data>[-constrained][-keycheck][-<engine>-<precision>][-first<N>].json``, where ``<model>`` is the adapter's
+folder name (else the model's), ``<data>`` the EdgeJSON split or, for a data file, its stem and the fingerprint of its
+rows, ``-keycheck`` marks a run with the optional-key check (``maaza.key_check``), ``-<engine>-<precision>`` a run on
+another engine than torch (``-onnx-int4``), and ``-first<N>`` a run on the first N rows only.
 
 Usage: ``path = write_run(run, Path("results"))``; ``best = headline(read_run(p) for p in results_files(folder))``
 """
@@ -88,6 +88,16 @@ class Run:
     @property
     def constrained(self) -> bool:
         return bool(self.decoding.get("constrained"))
+
+    @property
+    def key_check(self) -> bool:
+        """Whether the run dropped the optional keys its model found unlikely (``maaza.key_check``)."""
+        return bool(self.decoding.get("key_check"))
+
+    @property
+    def mode(self) -> str:
+        """The run's decoding, as :func:`decoding_mode` names it."""
+        return decoding_mode(self.constrained, self.key_check)
 
     @property
     def budget_rule(self) -> str:
@@ -175,11 +185,29 @@ def model_label(name: str, adapter: str | None = None) -> str:
     return Path(adapter or name).name or name
 
 
-def results_path(results_dir: Path, label: str, dataset: DataInfo, constrained: bool, variant: str = "") -> Path:
-    """``<results_dir>/<label>/<data>[-constrained][-<variant>][-first<N>].json``: the one file of that run;
-    ``variant``: :attr:`ModelInfo.variant`."""
+def decoding_mode(constrained: bool, key_check: bool = False) -> str:
+    """A decoding as the card, the README and the leaderboard name it: ``greedy`` or ``constrained``, followed by
+    ``+ key check`` when the optional-key check ran."""
+    return ("constrained" if constrained else "greedy") + (" + key check" if key_check else "")
+
+
+MODES = tuple(decoding_mode(constrained, check) for check in (False, True) for constrained in (False, True))
+CONSTRAINED, KEY_CHECK = "constrained", "keycheck"  # the parts of a results file's name that mark its mode
+
+
+def file_mode(path: str | Path) -> str:
+    """The decoding mode that a results file's name (:func:`results_path`) records."""
+    parts = Path(path).stem.split("-")
+    return decoding_mode(CONSTRAINED in parts, KEY_CHECK in parts)
+
+
+def results_path(
+    results_dir: Path, label: str, dataset: DataInfo, constrained: bool, variant: str = "", key_check: bool = False
+) -> Path:
+    """``<results_dir>/<label>/<data>[-constrained][-keycheck][-<variant>][-first<N>].json``: the one file of that
+    run; ``variant``: :attr:`ModelInfo.variant`."""
     first = f"first{dataset.limit}" if dataset.limit else ""
-    parts = [dataset.name, "constrained" if constrained else "", variant, first]
+    parts = [dataset.name, CONSTRAINED if constrained else "", KEY_CHECK if key_check else "", variant, first]
     return Path(results_dir) / label / f"{'-'.join(part for part in parts if part)}.json"
 
 
@@ -240,8 +268,8 @@ def results_files(results_dir: Path | None) -> list[Path]:
     return [p for p in sorted(Path(results_dir).glob("*/*.json")) if p.parent.name != REFERENCE]
 
 
-def headline(runs: Iterable[Run], engines: Collection[str] | None = ("torch",)) -> dict[tuple[str, str, bool], Run]:
-    """Per (model label, EdgeJSON split, constrained): the run on the most examples, the latest among equals.
+def headline(runs: Iterable[Run], engines: Collection[str] | None = ("torch",)) -> dict[tuple[str, str, str], Run]:
+    """Per (model label, EdgeJSON split, decoding mode): the run on the most examples, the latest among equals.
 
     Runs on data files are left out: they are no EdgeJSON split, whatever their file is called. Only runs of
     ``engines`` count (None: every engine; the label of a run on another engine than torch names it).
@@ -250,7 +278,7 @@ def headline(runs: Iterable[Run], engines: Collection[str] | None = ("torch",)) 
     for run in runs:
         if run.dataset.split is None or engines is not None and run.model.engine not in engines:
             continue
-        key = (run.label, run.dataset.split, run.constrained)
+        key = (run.label, run.dataset.split, run.mode)
         rank = (run.dataset.examples, str(run.provenance.get("date", "")))
         if key not in best or rank > (best[key].dataset.examples, str(best[key].provenance.get("date", ""))):
             best[key] = run

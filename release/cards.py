@@ -16,7 +16,7 @@ from huggingface_hub.utils import filter_repo_objects
 
 from maaza.adapters import adapter_hash
 from maaza.export import INFO as EXPORT_INFO
-from maaza.results import ResultsError, headline, read_run
+from maaza.results import ResultsError, decoding_mode, file_mode, headline, read_run
 from release.config import Release, ReleaseError, RepoSpec
 
 CARD = "README.md"
@@ -150,15 +150,16 @@ def _agrees(published: Any, measured: Any) -> bool:
     return any(round(scale * measured, decimals) == published for scale in (1, 100))
 
 
-def _is_constrained(result: Any) -> bool:
-    """A model-index result measured with constrained decoding: its source file or its names say so."""
+def _mode(result: Any) -> str:
+    """The decoding mode of a model-index result: its source file's name says it, else its names and arguments."""
     if result.source_url:
-        return re.search(r"-constrained(-first\d+)?$", Path(result.source_url).stem) is not None
+        return file_mode(result.source_url)
     names = " ".join(
         str(v) for v in (result.task_name, result.metric_name, result.metric_config, result.dataset_config)
-    )
+    ).lower()
     args = {**(result.dataset_args or {}), **(result.metric_args or {})}
-    return bool(args.get("constrained")) or re.search(r"(?<!un)constrained", names.lower()) is not None
+    constrained = bool(args.get("constrained")) or re.search(r"(?<!un)constrained", names) is not None
+    return decoding_mode(constrained, bool(args.get("key_check")) or "key check" in names)
 
 
 def _model_index_problems(repo: RepoSpec, card: RepoCard) -> list[str]:
@@ -169,11 +170,13 @@ def _model_index_problems(repo: RepoSpec, card: RepoCard) -> list[str]:
         best = headline(read_run(path) for path in sorted(repo.results.glob("*.json")))
     except ResultsError as err:
         return [f"model-index: {err}"]
-    runs = {(split, constrained): (run.path.name, run.scores) for (_, split, constrained), run in best.items()}
+    runs = {(split, mode): (run.path.name, run.scores) for (_, split, mode), run in best.items()}
     problems, seen = [], set()
     for result in card.data.eval_results or []:
-        run = (result.dataset_split, _is_constrained(result))
-        where = f"model-index[{result.dataset_split}{', constrained' if run[1] else ''}].{result.metric_type}"
+        run = (result.dataset_split, _mode(result))
+        where = (
+            f"model-index[{result.dataset_split}{'' if run[1] == 'greedy' else ', ' + run[1]}].{result.metric_type}"
+        )
         if run not in runs:
             problems.append(f"{where}: no results file for this split and decoding in {repo.results.name}/")
             continue

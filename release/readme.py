@@ -9,10 +9,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from maaza.results import ResultsError, Run, headline, read_run, results_files
+from maaza.results import ResultsError, Run, decoding_mode, headline, read_run, results_files
 
 START, END = "<!-- results:start -->", "<!-- results:end -->"
-RUNS = (("test", False), ("test", True), ("test_unseen", False), ("test_unseen", True))
+MODES = (decoding_mode(False), decoding_mode(True), decoding_mode(True, key_check=True))
+RUNS = tuple((split, mode) for split in ("test", "test_unseen") for mode in MODES)  # RUNS[0]: test, greedy
 
 
 def _cell(value: float | None, percent: bool = True) -> str:
@@ -26,17 +27,17 @@ def results_table(results_dir: Path) -> str:
     that split and decoding (its run on the most examples; runs on other data files are no split)."""
     models: dict[str, dict] = {}
     best = headline(read_run(path) for path in results_files(results_dir))
-    for (label, split, constrained), run in best.items():
+    for (label, split, mode), run in best.items():
         row = models.setdefault(label, {"params": run.model.parameters, "adapter": bool(run.model.adapter)})
-        row.setdefault("runs", {})[(split, constrained)] = run
+        row.setdefault("runs", {})[(split, mode)] = run
+    exact_columns = [f"{split} JSONExact" + ("" if mode == MODES[0] else f", {mode}") for split, mode in RUNS]
     lines = [
-        "| Model | Params | Type | test JSONExact | test leaf F1 | test JSONExact, constrained "
-        "| test_unseen JSONExact | test_unseen JSONExact, constrained | tokens/s (test) | examples (test) "
-        "| answer budget (test) |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        f"| Model | Params | Type | {exact_columns[0]} | test leaf F1 | {' | '.join(exact_columns[1:])} "
+        "| tokens/s (test) | examples (test) | answer budget (test) |",
+        "|---|---:|---|" + "---:|" * (len(RUNS) + 3) + "---|",
     ]
 
-    def exact(row: dict, run: tuple[str, bool]) -> float | None:
+    def exact(row: dict, run: tuple[str, str]) -> float | None:
         return row["runs"][run].value("scores.json_exact") if run in row["runs"] else None
 
     for name, row in sorted(models.items(), key=lambda item: (-(exact(item[1], RUNS[0]) or -1), item[0])):

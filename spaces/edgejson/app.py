@@ -87,18 +87,27 @@ def extract_tab(demo: gr.Blocks, catalog: Catalog, examples: dict[str, list[dict
             return gr.skip(), gr.skip()
         return row["text"], pretty(json.loads(row["expected_output"]))
 
-    def extract(schema_text: str, text: str, model: str, constrained: bool, progress=gr.Progress()):  # noqa: B008
+    def extract(
+        schema_text: str,
+        text: str,
+        model: str,
+        constrained: bool,
+        key_check: bool = False,
+        progress=gr.Progress(),  # noqa: B008
+    ):
         try:
             schema = read_schema(schema_text)
             text = check_text(text)
             option = catalog.option(model)
-            run = catalog.extract(option, schema, text, constrained, progress)
+            run = catalog.extract(option, schema, text, constrained, key_check, progress)
         except InputError as err:
             raise gr.Error(html.escape(str(err), quote=False), title="Cannot extract", print_exception=False) from None
         errors, verdict = verdict_of(run, schema)
         details = {
             "model": option.key,
             "constrained": constrained,
+            "key_check": key_check,
+            "dropped": run.dropped,
             "valid": not errors,
             "errors": errors,
             "latency_s": round(run.latency_s, 3),
@@ -135,6 +144,9 @@ def extract_tab(demo: gr.Blocks, catalog: Catalog, examples: dict[str, list[dict
                 constrained = gr.Checkbox(
                     label="Constrained decoding", scale=1, info="the output must follow the schema"
                 )
+                key_check = gr.Checkbox(
+                    label="Key check", scale=1, info="drop optional keys the model finds the answer likelier without"
+                )
             button = gr.Button("Extract", variant="primary")
             gr.Markdown(LIMITS, elem_id="limits")
         with gr.Column(scale=4):
@@ -155,7 +167,7 @@ def extract_tab(demo: gr.Blocks, catalog: Catalog, examples: dict[str, list[dict
     # and never waits behind it.
     schema_id.change(show_schema, schema_id, [schema_box, example], api_name="schema", **FAST)
     example.change(show_example, [schema_id, example], [text, expected], api_visibility="private", **FAST)
-    inputs, outputs = [schema_box, text, model, constrained], [output, verdict, details]
+    inputs, outputs = [schema_box, text, model, constrained, key_check], [output, verdict, details]
     button.click(extract, inputs, outputs, api_name="extract", concurrency_limit=1)
     demo.load(show_schema, schema_id, [schema_box, example], api_visibility="private", **FAST)
 
@@ -210,7 +222,8 @@ def build_demo(catalog: Catalog) -> gr.Blocks:
 
 
 LEADERBOARD_INTRO = (
-    "Every row is a committed results file (`results/<model>/<split>[-constrained][-first<N>].json`, written by "
+    "Every row is a committed results file (`results/<model>/<split>[-constrained][-keycheck][-first<N>].json`, "
+    "written by "
     "`edgejson-eval`): per model, split and decoding, the run on the most examples; nothing here is typed by hand. "
     "**JSONExact %**: answers equal to the expected object; **FieldF1**: top-level keys (the original metric); "
     "**Leaf F1**: every nested value; **Valid %**: answers valid against their JSON Schema; "
@@ -237,10 +250,11 @@ The `edgejson` evaluate metric reads the first complete JSON object out of a raw
 
 ## Evaluate your own model
 ```bash
-edgejson-eval --model PATH_OR_HUB_ID [--adapter ADAPTER_DIR] --split test [--constrained]
+edgejson-eval --model PATH_OR_HUB_ID [--adapter ADAPTER_DIR] --split test [--constrained] [--key-check]
 edgejson-eval --model PATH_OR_HUB_ID [--adapter ADAPTER_DIR] --split test_unseen
 ```
-Each run writes `results/<model>/<split>[-constrained][-first<N>].json` with every output, the scores, the measured
+Each run writes `results/<model>/<split>[-constrained][-keycheck][-first<N>].json` with every output, the scores, the
+measured
 speed and the provenance. Open a pull request adding those files: the leaderboard is built from them and from nothing
 else.
 

@@ -158,13 +158,14 @@ class Catalog:
         schema: dict[str, Any],
         text: str,
         constrained: bool,
+        key_check: bool = False,
         progress: Callable[..., Any] | None = None,
     ) -> Generation:
         """Run ``option`` on one text with the canonical prompt, within the demo's answer budget and time limit; loads
         it first when it is not the loaded one."""
         with self._lock:
             extractor = self._load(option, progress)
-            extractor.constrained = constrained
+            extractor.constrained, extractor.key_check = constrained, key_check
             try:
                 budget = min(extractor.budget(schema, text), MAX_ANSWER_TOKENS)
                 (generation,) = extractor.generate([(schema, text)], max_new_tokens=budget, max_seconds=MAX_SECONDS)

@@ -24,11 +24,11 @@ from matplotlib.ticker import NullFormatter  # noqa: E402
 from paths import find_dir  # noqa: E402
 
 from maaza.bases import BASES  # noqa: E402
-from maaza.results import ModelInfo, ResultsError, Run, headline, read_run, results_files  # noqa: E402
+from maaza.results import MODES, ModelInfo, ResultsError, Run, headline, read_run, results_files  # noqa: E402
 
 BANDS = ("simple", "medium", "complex")
 TYPES = ("fine-tuned adapter", "zero-shot")
-DECODINGS = ("free", "constrained")
+DECODINGS = MODES  # greedy, constrained, and each with the optional-key check
 COLUMNS = [
     "Model",
     "Type",
@@ -86,7 +86,7 @@ def summarise(run: Run, source: Path) -> dict[str, Any]:
     return {
         "Model": run.label,
         "Type": "fine-tuned adapter" if run.model.adapter else "zero-shot",
-        "Decoding": "constrained" if run.constrained else "free",
+        "Decoding": run.mode,
         "Engine": engine(run.model),
         "Params (M)": round(run.model.parameters / 1e6, 1),
         "Size (MB)": size_mb(run.model),
@@ -141,7 +141,7 @@ def accuracy_plot(rows: pd.DataFrame) -> Figure:
     """JSONExact against parameters (log scale), one marker per row, each model named once."""
     fig, ax = plt.subplots(figsize=(9, 3.8), dpi=110, layout="constrained")
     markers = {"fine-tuned adapter": "o", "zero-shot": "s"}
-    colours = {"free": "#2563eb", "constrained": "#f97316"}
+    colours = dict(zip(DECODINGS, ("#2563eb", "#f97316", "#0d9488", "#be123c"), strict=True))
     for (kind, decoding), group in rows.groupby(["Type", "Decoding"]):
         ax.scatter(
             group["Params (M)"],

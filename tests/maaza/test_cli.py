@@ -6,7 +6,7 @@ import re
 
 import jsonschema
 import pytest
-from maaza_tiny import CLOSED_SCHEMA, TAUGHT, TEXTS, run_command, save_tiny_adapter
+from maaza_tiny import CLOSED_SCHEMA, OPTIONAL_SCHEMA, TAUGHT, TEXTS, run_command, save_tiny_adapter
 
 from maaza.cli import main
 
@@ -149,3 +149,13 @@ def test_a_broken_adapter_folder_exits_2_saying_what_is_broken(capsys, tiny_mode
     code, out, err = _run(capsys, *args)
     assert code == 2 and out == ""
     assert re.search(message, err), err
+
+
+def test_the_key_check_prints_the_answer_less_the_keys_it_names(capsys, tiny_model, tmp_path):
+    (tmp_path / "schema.json").write_text(json.dumps(OPTIONAL_SCHEMA))
+    common = ("--schema", tmp_path / "schema.json", "--text", TEXTS[0], "--model", tiny_model, "--constrained")
+    code, out, _ = _run(capsys, *common)
+    checked_code, checked_out, err = _run(capsys, *common, "--key-check")
+    assert code == checked_code == 0
+    dropped = re.search(r"the key check dropped (.*)", err).group(1).split(", ")
+    assert dropped and json.loads(checked_out) == {k: v for k, v in json.loads(out).items() if k not in dropped}

@@ -139,7 +139,7 @@ def test_edgejson_eval_onnx_files_its_run_beside_the_torch_run(capsys, tmp_path,
     assert [e["raw_output"] for e in onnx_run.examples] == [e["raw_output"] for e in torch_run.examples]
     assert "onnxruntime-genai" in onnx_run.provenance["libraries"] and onnx_run.label == "tiny-adapter (onnx fp32)"
     on_split = [replace(run, dataset=replace(run.dataset, split="test")) for run in (torch_run, onnx_run)]
-    assert list(headline(on_split)) == [("tiny-adapter", "test", False)]  # the model card's runs: torch only
+    assert list(headline(on_split)) == [("tiny-adapter", "test", "greedy")]  # the model card's runs: torch only
     assert {key[0] for key in headline(on_split, engines=None)} == {"tiny-adapter", "tiny-adapter (onnx fp32)"}
     onnx_with_adapter = ("--engine", "onnx", "--model", out / "fp32", "--adapter", adapter)
     code, _, err = run_command(capsys, harness.main, *onnx_with_adapter, *common)

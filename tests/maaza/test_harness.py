@@ -4,7 +4,7 @@ import json
 import re
 
 import pytest
-from maaza_tiny import CLOSED_SCHEMA, TEXTS, run_eval, save_tiny_adapter, write_jsonl
+from maaza_tiny import CLOSED_SCHEMA, OPTIONAL_SCHEMA, TEXTS, run_eval, save_tiny_adapter, write_jsonl
 
 ANSWERS = [
     {"status": "open", "urgent": True, "level": 2},
@@ -129,3 +129,32 @@ def test_a_line_that_is_not_json_is_named(capsys, tmp_path, tiny_model, tickets)
     data.write_text(tickets.read_text() + "{not json\n")
     code, _, err = run_eval(capsys, "--model", tiny_model, "--data", data, "--results-dir", tmp_path)
     assert code == 2 and "broken.jsonl line 4: not valid JSON" in err
+
+
+def test_a_run_with_the_key_check_scores_the_checked_answer(capsys, tmp_path, tiny_model):
+    """The tiny model answers the first ticket with an optional key that the key check drops (as ``maaza extract
+    --key-check`` shows); the answer scored is the generated one less that key."""
+    row = {"text": TEXTS[0], "schema": json.dumps(OPTIONAL_SCHEMA), "expected_output": '{"status": "open"}'}
+    data = write_jsonl(tmp_path / "optional.jsonl", [{"id": "o0", "schema_id": "ticket", **row}])
+    code, _, _ = run_eval(
+        capsys, "--model", tiny_model, "--data", data, "--constrained", "--key-check", "--results-dir", tmp_path
+    )
+    assert code == 0
+    (path,) = (tmp_path / tiny_model.name).iterdir()
+    assert re.fullmatch(r"optional-[0-9a-f]{10}-constrained-keycheck\.json", path.name)
+    run = json.loads(path.read_text())
+    assert run["decoding"]["key_check"] is True and "log-likelihood" in run["decoding"]["key_check_rule"]
+    (example,) = run["examples"]
+    generated = json.loads(example["raw_output"])
+    assert example["dropped"] and all(key in generated for key in example["dropped"])
+    assert (
+        example["parsed"] == {k: v for k, v in generated.items() if k not in example["dropped"]} == {"status": "open"}
+    )
+    assert run["scores"]["json_exact"] == 1.0
+
+
+def test_the_key_check_needs_the_torch_engine(capsys, tmp_path, tickets):
+    code, _, err = run_eval(
+        capsys, "--engine", "onnx", "--model", tmp_path, "--data", tickets, "--key-check", "--results-dir", tmp_path
+    )
+    assert code == 2 and "--key-check scores answers with the torch engine" in err

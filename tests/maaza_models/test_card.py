@@ -167,7 +167,7 @@ def test_the_recommendation_names_the_split_that_decided_it(scored, tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     card = ModelCard.load(adapter / "README.md")
     assert "Recommended: **constrained** decoding" in card.text
-    assert "mode with the higher JSONExact on `test_unseen`" in card.text
+    assert "mode with the highest JSONExact on `test_unseen`" in card.text
     assert "failures that remain on `test_unseen-constrained.json` (constrained, 4 examples)" in card.text
 
 
@@ -224,4 +224,26 @@ def test_the_modes_are_compared_on_the_examples_both_scored(scored, tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     card = ModelCard.load(adapter / "README.md").text
     assert "Recommended: **greedy** decoding" in card
-    assert "mode with the higher JSONExact on `test` (the 2 examples both modes scored)" in card
+    assert "mode with the highest JSONExact on `test` (the 2 examples both modes scored)" in card
+
+
+def test_a_run_with_the_key_check_is_a_mode_of_its_own(scored, tmp_path):
+    """The constrained run again, with the key check and one more exact answer: its own row, model-index entries and
+    recommendation, with the options that reproduce it."""
+    adapter, results = scored
+    other = tmp_path / "results"
+    shutil.copytree(results, other)
+    checked = json.loads((results / "test-constrained.json").read_text())
+    checked["decoding"]["key_check"] = True
+    missed = next(e for e in checked["examples"] if not e["scores"]["json_exact"])
+    missed["scores"]["json_exact"] = 1.0
+    checked["scores"]["json_exact"] = sum(e["scores"]["json_exact"] for e in checked["examples"]) / 4
+    (other / "test-constrained-keycheck.json").write_text(json.dumps(checked))
+    done = _card(adapter, other)
+    assert done.returncode == 0, done.stderr[-2000:]
+    card = ModelCard.load(adapter / "README.md")
+    assert f"| test | constrained + key check | 4 | {100 * checked['scores']['json_exact']:.1f}%" in card.text
+    assert "Recommended: **constrained + key check** decoding (`maaza extract --constrained --key-check`)" in card.text
+    configs = {r.source_name: r.dataset_config for r in card.data.eval_results}
+    assert configs["test-constrained-keycheck.json"] == "constrained + key check decoding"
+    assert len(set(configs.values())) == 3

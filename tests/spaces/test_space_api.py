@@ -49,6 +49,14 @@ def test_constrained_decoding_gives_schema_valid_json(client, space, taught):
     assert details["valid"] is True, details
 
 
+def test_the_key_check_keeps_the_keys_the_model_believes(client, space, taught):
+    shown, _, details = client.predict(
+        json.dumps(taught["schema"]), taught["text"], space["model"], True, True, api_name="/extract"
+    )
+    assert json.loads(shown) == taught["answer"]
+    assert details["key_check"] is True and details["dropped"] == []
+
+
 @pytest.mark.parametrize(
     ("schema", "text", "model", "message"),
     [

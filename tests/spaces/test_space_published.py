@@ -64,7 +64,7 @@ def test_the_row_shows_the_results_file(board, published, tiny_model):
     results = published["results"]
     (row,) = board()
     assert row["Model"] == tiny_model.name
-    assert row["Type"] == "zero-shot" and row["Decoding"] == "free"
+    assert row["Type"] == "zero-shot" and row["Decoding"] == "greedy"
     assert row["JSONExact %"] == round(100 * results["scores"]["json_exact"], 1)
     assert row["Leaf F1"] == round(results["scores"]["leaf_f1"], 3)
     assert row["Simple %"] == round(100 * results["by_complexity"]["simple"]["json_exact"], 1)
@@ -79,7 +79,7 @@ def test_the_row_shows_the_results_file(board, published, tiny_model):
         ({"query": "TINY-model"}, 1),
         ({"query": "maaza"}, 0),
         ({"types": ["fine-tuned adapter"]}, 0),
-        ({"types": ["zero-shot"], "decodings": ["free"]}, 1),
+        ({"types": ["zero-shot"], "decodings": ["greedy"]}, 1),
         ({"decodings": ["constrained"]}, 0),
         ({"limit": 0}, 0),
         ({"split": "test_unseen"}, 0),
