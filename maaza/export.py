@@ -109,8 +109,9 @@ def merge(model: str, adapter: str | os.PathLike, out: Path) -> tuple[Path, int]
 
 
 def build(merged: Path, out: Path, precision: str, quantization: Quantization) -> Path:
-    """Run the model builder on the merged folder for the CPU at ``precision``; ``ExportError`` with its output."""
-    require_genai()
+    """Run the model builder on the merged folder for the CPU at ``precision``, then load what it wrote;
+    ``ExportError`` with the builder's output, or with why ONNX Runtime cannot load the model."""
+    og = require_genai()
     with tempfile.TemporaryDirectory(prefix="maaza-export-") as cache:
         command = [sys.executable, "-m", "onnxruntime_genai.models.builder", "-i", str(merged), "-o", str(out)]
         command += ["-p", precision, "-e", "cpu", "-c", cache, "--extra_options", "hf_token=false"]
@@ -119,6 +120,13 @@ def build(merged: Path, out: Path, precision: str, quantization: Quantization) -
         done = subprocess.run(command, capture_output=True, text=True, env=env)
     if done.returncode != 0 or not (out / "genai_config.json").is_file():
         raise ExportError(f"the ONNX model builder failed at {precision}:\n{(done.stdout + done.stderr)[-3000:]}")
+    try:
+        og.Model(str(out))
+    except Exception as err:  # onnxruntime-genai raises RuntimeError or its own errors
+        raise ExportError(
+            f"the ONNX model builder wrote a model that ONNX Runtime cannot load at {precision} "
+            f"({quantization.options() if precision != 'fp32' else 'fp32'}): {err}"
+        ) from None
     return out
 
 

@@ -152,11 +152,25 @@ def test_edgejson_eval_onnx_files_its_run_beside_the_torch_run(capsys, tmp_path,
         (["--adapter", "{root}/nowhere"], "no LoRA adapter at"),
         (["--adapter", "{adapter}", "--precision", "int3"], "invalid choice: 'int3'"),
         (["--adapter", "{adapter}", "--model", "{root}/nowhere"], "unknown model"),
+        # the builder's int8 output layer on tied embeddings: a model.onnx that names a weight it never wrote
+        (
+            [
+                "--adapter",
+                "{adapter}",
+                "--model",
+                "{base}",
+                "--precision",
+                "int4",
+                "--mixed-precision",
+                "last_matmul:int8",
+            ],
+            "a model that ONNX Runtime cannot load at int4",
+        ),
     ],
 )
 def test_export_errors_exit_2_saying_why(capsys, exported, argv, message):
     base, adapter, out = exported
-    filled = [arg.format(root=out.parent, adapter=adapter) for arg in argv]
+    filled = [arg.format(root=out.parent, adapter=adapter, base=base) for arg in argv]
     code, _, err = run_command(capsys, main, "export", "--out", out.parent / "failed", *filled)
     assert code == 2 and message in err, err
 
