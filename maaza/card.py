@@ -243,9 +243,9 @@ def recommended_mode(runs: dict[tuple[str, str], Run]) -> tuple[str, str | None]
     return max(runs.values(), key=_preference).mode, None
 
 
-def extract_flags(mode: str) -> str:
-    """The options of ``maaza extract`` that decode in ``mode``: `` --constrained --key-check`` or fewer."""
-    return (" --constrained" if "constrained" in mode else "") + (" --key-check" if "key check" in mode else "")
+def extract_flags(run: Run) -> str:
+    """The options of ``maaza extract`` that decode as ``run`` did: `` --constrained --key-check`` or fewer."""
+    return (" --constrained" if run.constrained else "") + (" --key-check" if run.key_check else "")
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:
@@ -347,7 +347,7 @@ def make_card(
         test_examples=test.dataset.examples,
         test_failures=failure_summary(test),
         mode=mode,
-        mode_flags=extract_flags(mode),
+        mode_flags=extract_flags(test),
         budget_rule=test.budget_rule,
         test_file=test.path.name,
         test_split=test.dataset.split,
