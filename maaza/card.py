@@ -220,10 +220,10 @@ def _exact_on(run: Run, ids: set[str]) -> float:
     return sum(scores) / len(scores)
 
 
-def _preference(run: Run) -> tuple[bool, bool]:
+def _preference(run: Run) -> tuple[bool, bool, bool]:
     """How ties between modes break: constrained first (its output is schema-valid by construction), then the mode
-    without the key check (it costs a scoring pass)."""
-    return run.constrained, not run.key_check
+    without the key check (it costs a scoring pass), then the one without the span rule (the fewer rules)."""
+    return run.constrained, not run.key_check, not run.spans
 
 
 def recommended_mode(runs: dict[tuple[str, str], Run]) -> tuple[str, str | None]:
@@ -244,8 +244,10 @@ def recommended_mode(runs: dict[tuple[str, str], Run]) -> tuple[str, str | None]
 
 
 def extract_flags(run: Run) -> str:
-    """The options of ``maaza extract`` that decode as ``run`` did: `` --constrained --key-check`` or fewer."""
-    return (" --constrained" if run.constrained else "") + (" --key-check" if run.key_check else "")
+    """The options of ``maaza extract`` that decode as ``run`` did: `` --constrained --spans --key-check`` or
+    fewer."""
+    flags = [("--constrained", run.constrained), ("--spans", run.spans), ("--key-check", run.key_check)]
+    return "".join(f" {flag}" for flag, used in flags if used)
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:

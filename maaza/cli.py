@@ -22,6 +22,7 @@ from pathlib import Path
 from transformers.utils import logging as hf_logging
 
 from maaza.bases import DEFAULT_BASE
+from maaza.results import OPTION_HELP
 
 
 def _utf8(text: str, source: str) -> str:
@@ -64,7 +65,12 @@ def _extract(args: argparse.Namespace) -> int:
     model = args.model or DEFAULT_BASE
     adapter = args.adapter if args.adapter is not None or args.model else default_adapter()
     extractor = Extractor.load(
-        model, adapter=adapter, constrained=args.constrained, engine=args.engine, key_check=args.key_check
+        model,
+        adapter=adapter,
+        constrained=args.constrained,
+        engine=args.engine,
+        key_check=args.key_check,
+        spans=args.spans,
     )
     engine = f" ({extractor.engine} {extractor.precision})"
     print(f"maaza: {model}" + (f" + adapter {adapter}" if adapter else "") + engine, file=sys.stderr)
@@ -114,12 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--model", help=f"a registered base, a local model folder or a Hub id (default {DEFAULT_BASE})"
     )
     extract.add_argument("--adapter", help="a LoRA adapter folder made for the model")
-    extract.add_argument("--constrained", action="store_true", help="make the output follow the JSON Schema")
-    extract.add_argument(
-        "--key-check",
-        action="store_true",
-        help="drop each optional key that the model finds the answer likelier without (torch engine)",
-    )
+    for option in OPTION_HELP:
+        extract.add_argument(f"--{option.replace('_', '-')}", action="store_true", help=OPTION_HELP[option])
     extract.add_argument(
         "--engine", default="torch", choices=("torch", "onnx"), help="onnx: --model is a folder made by maaza export"
     )

@@ -5,13 +5,16 @@ end (an email with no "@", half a date) is first completed with the shortest tex
 
 xgrammar was picked over llguidance by measurement on the 135M base (``scripts/bench_inference.py`` prints both).
 
+With ``spans`` (the request texts), a free-form string value must also be a span of its text (``maaza.spans``).
+
 Usage: ``processor = SchemaConstraint(tokenizer, vocab_size).processor(schemas, done, closing)`` (a logits processor
-for ``model.generate``; ``done`` and ``closing``: per row, kept current by the caller)
+for ``model.generate``, greedy; ``done`` and ``closing``: per row, kept current by the caller)
 """
 
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -20,11 +23,14 @@ import torch
 import xgrammar as xgr
 from transformers import LogitsProcessor, PreTrainedTokenizerBase
 
+from maaza.spans import JsonCursor, escaped
+
 CLOSE_BONUS = 1e4  # per unit of closing_bonus: more than any gap between two logits
 # What a string is completed with when its format forbids its end: enough for email, date and date-time. One digit
 # only, "1", which fits every place of a date or a time and keeps the search narrow.
 COMPLETION_CHARS = "@.a1-:TZ"
 COMPLETION_TRIES = 5000  # characters tried at most by one search (a date-time from "2024-" takes about 120)
+SPAN_CANDIDATES = 64  # the likeliest allowed tokens tried for one that keeps a span; else the string ends
 
 
 class SchemaConstraint:
@@ -35,6 +41,7 @@ class SchemaConstraint:
         info = xgr.TokenizerInfo.from_huggingface(tokenizer, vocab_size=vocab_size)
         self.compiler = xgr.GrammarCompiler(info)
         self.texts = [tokenizer.decode([token]) for token in range(min(len(tokenizer), vocab_size))]
+        self.pieces: list[bytes] = info.decoded_vocab  # each token's bytes (a token may hold part of a character)
         self.closers = closing_bonus(self.texts, vocab_size, in_string=False)
         self.enders = closing_bonus(self.texts, vocab_size, in_string=True)
         self.ender_ids = self.enders.nonzero().squeeze(1)
@@ -59,14 +66,20 @@ class SchemaConstraint:
         return grammar
 
     def processor(
-        self, schemas: list[dict[str, Any]], finished: Sequence[Any], closing: Sequence[bool]
+        self,
+        schemas: list[dict[str, Any]],
+        finished: Sequence[Any],
+        closing: Sequence[bool],
+        spans: Sequence[str] | None = None,
     ) -> SchemaLogitsProcessor:
-        """A logits processor for one ``generate`` call whose row ``i`` follows ``schemas[i]``.
+        """A logits processor for one greedy ``generate`` call whose row ``i`` follows ``schemas[i]``.
 
         ``finished[i]`` is truthy once row ``i`` is done (its later tokens are padding), ``closing[i]`` once it should
-        close its object as soon as it can; the caller keeps both current.
+        close its object as soon as it can; the caller keeps both current. ``spans[i]``: the text row ``i`` extracts
+        from, whose spans its free-form strings must be (``maaza.spans``).
         """
-        return SchemaLogitsProcessor([self.compile(schema) for schema in schemas], self, finished, closing)
+        grammars = [self.compile(schema) for schema in schemas]
+        return SchemaLogitsProcessor(grammars, self, schemas, finished, closing, spans)
 
 
 def closing_bonus(texts: list[str], vocab_size: int, in_string: bool) -> torch.Tensor:
@@ -110,25 +123,6 @@ def string_completion(matcher: xgr.GrammarMatcher, chars: str) -> str | None:
     return None
 
 
-class StringState:
-    """Whether a row's compact JSON, token by token, is inside a string (escapes followed)."""
-
-    __slots__ = ("inside", "escaped")
-
-    def __init__(self) -> None:
-        self.inside = self.escaped = False
-
-    def feed(self, text: str) -> None:
-        """Follow one more token's text."""
-        for char in text:
-            if self.escaped:
-                self.escaped = False
-            elif self.inside and char == "\\":
-                self.escaped = True
-            elif char == '"':
-                self.inside = not self.inside
-
-
 class SchemaLogitsProcessor(LogitsProcessor):
     """Masks every token the row's grammar forbids; a finished row is left alone. Single use."""
 
@@ -136,11 +130,14 @@ class SchemaLogitsProcessor(LogitsProcessor):
         self,
         grammars: list[xgr.CompiledGrammar],
         owner: SchemaConstraint,
+        schemas: list[dict[str, Any]],
         finished: Sequence[Any],
         closing: Sequence[bool],
+        spans: Sequence[str] | None = None,
     ):
         self.matchers = [xgr.GrammarMatcher(grammar) for grammar in grammars]
-        self.strings = [StringState() for _ in grammars]
+        self.cursors = [JsonCursor(schema) for schema in schemas]
+        self.sources = [escaped(text) for text in spans] if spans is not None else None
         self.owner, self.finished, self.closing = owner, finished, closing
         self.bitmask = xgr.allocate_token_bitmask(len(grammars), owner.vocab_size)
         self.started = False
@@ -155,14 +152,17 @@ class SchemaLogitsProcessor(LogitsProcessor):
             if self.started:
                 if not matcher.accept_token(last[row]):
                     raise RuntimeError(f"row {row}: the grammar rejected token {last[row]} it had allowed")
-                self.strings[row].feed(self.owner.texts[last[row]])  # the grammar allows no token past the texts
+                self.cursors[row].feed(self.owner.pieces[last[row]])  # the grammar allows no token past the texts
             matcher.fill_next_token_bitmask(self.bitmask, row)
         self.started = True
         xgr.apply_token_bitmask_inplace(scores, self.bitmask.to(scores.device), vocab_size=self.owner.vocab_size)
+        for row, cursor in enumerate(self.cursors if self.sources is not None else ()):
+            if cursor.span is not None and not self.finished[row] and not self.closing[row]:
+                self._keep_span(row, scores)
         rows = [row for row, closing in enumerate(self.closing) if closing and not self.finished[row]]
         if rows:  # forbidden tokens stay at -inf
             width = min(scores.shape[1], self.owner.vocab_size)
-            inside = torch.tensor([self.strings[row].inside for row in rows]).unsqueeze(1)
+            inside = torch.tensor([self.cursors[row].inside for row in rows]).unsqueeze(1)
             bonus = torch.where(inside, self.owner.enders[:width], self.owner.closers[:width])
             for index, row in enumerate(rows):
                 if inside[index] and torch.isinf(scores[row, self.owner.ender_ids]).all():  # its end is not allowed
@@ -173,3 +173,24 @@ class SchemaLogitsProcessor(LogitsProcessor):
             scores[rows, :width] += CLOSE_BONUS * bonus.to(scores.device)
         self.owner.mask_s += time.perf_counter() - began
         return scores
+
+    def _keep_span(self, row: int, scores: torch.FloatTensor) -> None:
+        """Leave row ``row`` one token: the likeliest allowed one that keeps its string a span of its text, else the
+        likeliest that ends the string (when the grammar allows no end yet, the grammar's choice stands)."""
+        cursor, source, pieces = self.cursors[row], self.sources[row], self.owner.pieces
+        best = torch.topk(scores[row], SPAN_CANDIDATES)
+        keep = None
+        for score, token in zip(best.values.tolist(), best.indices.tolist(), strict=True):
+            if score == -math.inf:
+                break
+            if token < len(pieces) and cursor.allows(pieces[token], source):
+                keep = token
+                break
+        if keep is None:
+            enders = self.owner.ender_ids.to(scores.device)
+            if torch.isinf(scores[row, enders]).all():
+                return
+            keep = int(enders[scores[row, enders].argmax()])
+        kept = scores[row, keep].clone()
+        scores[row] = -math.inf
+        scores[row, keep] = kept

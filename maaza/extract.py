@@ -1,7 +1,8 @@
 """Text -> JSON with a base (and optionally a LoRA adapter): the canonical prompt, greedy batched decoding that stops
 each sequence as soon as its JSON object is complete, and optional schema-constrained decoding. Two engines: ``torch``
-(transformers) and ``onnx`` (an ONNX Runtime GenAI folder made by ``maaza export``), both batched. With
-``key_check=True`` (torch engine), each answer then goes through the optional-key check of ``maaza.key_check``.
+(transformers) and ``onnx`` (an ONNX Runtime GenAI folder made by ``maaza export``), both batched. Torch engine only:
+``spans=True`` adds the span rule to constrained decoding (``maaza.spans``: free-form strings are copied from the
+text), and with ``key_check=True`` each answer then goes through the optional-key check of ``maaza.key_check``.
 
 Usage: ``Extractor.load().extract("contact_info", "Reach Ana Diaz at ana@diaz.dev")``
 """
@@ -160,7 +161,8 @@ class _StopAtObjectEnd(StoppingCriteria):
 
 class Extractor:
     """A model and tokenizer ready to extract JSON; ``constrained=True`` makes outputs follow their JSON Schema,
-    ``key_check=True`` drops the optional keys the model finds the answer likelier without (``maaza.key_check``).
+    ``spans=True`` (with it) makes each free-form string a span of the text (``maaza.spans``), ``key_check=True``
+    drops the optional keys the model finds the answer likelier without (``maaza.key_check``).
 
     ``model``: a transformers model (engine ``torch``) or an ``OnnxModel`` (engine ``onnx``).
     """
@@ -171,8 +173,10 @@ class Extractor:
         tokenizer: PreTrainedTokenizerBase,
         constrained: bool = False,
         key_check: bool = False,
+        spans: bool = False,
     ):
         self.model, self.tokenizer, self.constrained, self.key_check = model, tokenizer, constrained, key_check
+        self.spans = spans
         if isinstance(model, OnnxModel):
             self.engine, self.precision, self.context = "onnx", model.precision, model.context
             eos: Any = model.eos_token_ids
@@ -193,6 +197,7 @@ class Extractor:
         constrained: bool = False,
         engine: str = "torch",
         key_check: bool = False,
+        spans: bool = False,
     ) -> Extractor:
         """Load a base (registry name, local folder or Hub id), merge an optional LoRA adapter into it; with
         ``engine="onnx"``, ``model`` is a folder made by ``maaza export`` (its adapter merged in already)."""
@@ -204,14 +209,16 @@ class Extractor:
                     "the onnx engine loads a folder made by `maaza export`, its adapter merged in: give that folder "
                     "as the model and no adapter"
                 )
-            if key_check:
-                raise ValueError("the key check scores answers with the torch engine: use --engine torch")
+            if key_check or spans:
+                raise ValueError(
+                    f"the {'key check' if key_check else 'span rule'} runs on the torch engine: use --engine torch"
+                )
             onnx = OnnxModel(model)
             return cls(onnx, prepare_tokenizer(AutoTokenizer.from_pretrained(onnx.folder)), constrained=constrained)
         base, tokenizer = load_base(model)
         if adapter is not None:
             base = attach_adapter(base, str(model), adapter)
-        return cls(base, tokenizer, constrained=constrained, key_check=key_check)
+        return cls(base, tokenizer, constrained=constrained, key_check=key_check, spans=spans)
 
     @property
     def constraint(self) -> SchemaConstraint:
@@ -254,6 +261,8 @@ class Extractor:
         """
         if self.key_check and self.engine != "torch":
             raise ValueError("the key check scores answers with the torch engine, not " + self.engine)
+        if self.spans and (self.engine != "torch" or not self.constrained):
+            raise ValueError("the span rule is part of constrained decoding on the torch engine: use both")
         batch_size = self.batch_size(batch_size)
         schemas = [schema if isinstance(schema, dict) else load_schema(schema) for schema, _ in requests]
         prompts = [self.prompt_ids(schema, text) for schema, (_, text) in zip(schemas, requests, strict=True)]
@@ -273,7 +282,11 @@ class Extractor:
                 run = self._generate_onnx if self.engine == "onnx" else self._generate_batch
                 started = time.perf_counter()
                 batch = run(
-                    [prompts[i] for i in rows], [budgets[i] for i in rows], [schemas[i] for i in rows], deadline
+                    [prompts[i] for i in rows],
+                    [budgets[i] for i in rows],
+                    [schemas[i] for i in rows],
+                    [requests[i][1] for i in rows],
+                    deadline,
                 )
                 for i, generation in zip(rows, batch, strict=True):
                     if self.key_check and generation.output is not None:
@@ -310,7 +323,12 @@ class Extractor:
 
     @torch.inference_mode()
     def _generate_batch(
-        self, prompts: list[list[int]], budgets: list[int], schemas: list[dict[str, Any]], deadline: float
+        self,
+        prompts: list[list[int]],
+        budgets: list[int],
+        schemas: list[dict[str, Any]],
+        texts: list[str],
+        deadline: float,
     ) -> list[Generation]:
         inputs = self.tokenizer.pad({"input_ids": prompts}, return_tensors="pt").to(self.model.device)
         ceilings = None
@@ -319,7 +337,9 @@ class Extractor:
             ceilings = [min(b + CLOSE_TOKENS, room) for b, room in zip(budgets, rooms, strict=True)]
         stopper = _StopAtObjectEnd(self.tokenizer, budgets, self.eos, deadline, ceilings)
         processors = LogitsProcessorList(
-            [self.constraint.processor(schemas, stopper.stop, stopper.closing)] if self.constrained else []
+            [self.constraint.processor(schemas, stopper.stop, stopper.closing, texts if self.spans else None)]
+            if self.constrained
+            else []
         )
         config = GenerationConfig(
             **self.decoding,
@@ -337,13 +357,18 @@ class Extractor:
         return [self._generation(prompt, stopper, row, started) for row, prompt in enumerate(prompts)]
 
     def _generate_onnx(
-        self, prompts: list[list[int]], budgets: list[int], schemas: list[dict[str, Any]], deadline: float
+        self,
+        prompts: list[list[int]],
+        budgets: list[int],
+        schemas: list[dict[str, Any]],
+        texts: list[str],
+        deadline: float,
     ) -> list[Generation]:
         """A batch decoded by ONNX Runtime GenAI, each row stopped as the torch engine stops it (a batch whose
         prompts cannot be padded together runs one request at a time)."""
         if len(prompts) > 1 and not self.model.can_batch(prompts):
-            alone = zip(prompts, budgets, schemas, strict=True)
-            return [self._generate_onnx([p], [b], [s], deadline)[0] for p, b, s in alone]
+            alone = zip(prompts, budgets, schemas, texts, strict=True)
+            return [self._generate_onnx([p], [b], [s], [t], deadline)[0] for p, b, s, t in alone]
         stopper = _StopAtObjectEnd(self.tokenizer, budgets, self.eos, deadline)
         started = time.perf_counter()
         max_length = min(self.context, max(map(len, prompts)) + max(budgets))  # the padded width counts

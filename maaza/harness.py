@@ -40,7 +40,8 @@ from maaza.bases import BASES
 from maaza.export import read_export_info
 from maaza.extract import ANSWER_MARGIN, CLOSE_TOKENS, ENGINES, MIN_LOOP, REPEATS, Extractor
 from maaza.machine import machine
-from maaza.results import DataInfo, ModelInfo, Run, check_writable, results_path, write_run
+from maaza.results import OPTION_HELP, DataInfo, ModelInfo, Run, check_writable, results_path, write_run
+from maaza.spans import RULE as SPANS_RULE
 
 CODE = Path(__file__).resolve().parent.parent  # the checkout maaza runs from, if it runs from one: provenance
 SPLITS = ("test", "test_unseen", "validation")
@@ -187,11 +188,13 @@ def evaluate_model(
     results_dir: Path = Path("results"),
     engine: str = "torch",
     key_check: bool = False,
+    spans: bool = False,
 ) -> tuple[Run, Path]:
     """Check the data, the metric and the results file's place, then generate, score, measure and write the run.
 
     ``engine="onnx"``: ``model`` is a folder made by ``maaza export``; the run is filed under its adapter's name.
     ``key_check``: each answer goes through the optional-key check (``maaza.key_check``) before it is scored.
+    ``spans``: constrained decoding keeps each free-form string a span of the text (``maaza.spans``).
     """
     dataset_dir = Path(dataset_dir or default_dataset())
     every = load_examples(split, data, schema_dir, dataset_dir)
@@ -210,6 +213,8 @@ def evaluate_model(
     )
     if key_check and engine != "torch":
         raise ValueError("--key-check scores answers with the torch engine: use --engine torch")
+    if spans and (engine != "torch" or not constrained):
+        raise ValueError("--spans is part of constrained decoding on the torch engine: add --constrained")
     if engine == "onnx":
         if adapter is not None:
             raise ValueError("--engine onnx: the adapter is merged into the ONNX folder; give no --adapter")
@@ -235,11 +240,13 @@ def evaluate_model(
         )
     else:
         raise ValueError(f"unknown engine {engine!r}: choose from {', '.join(ENGINES)}")
-    path = results_path(results_dir, info.label, dataset, constrained, info.variant, key_check)
+    path = results_path(results_dir, info.label, dataset, constrained, info.variant, key_check, spans)
     check_writable(path)
     metric = evaluate.load(str(metric_path or default_metric()))
     load_started = time.perf_counter()
-    extractor = Extractor.load(model, adapter=adapter, constrained=constrained, engine=engine, key_check=key_check)
+    extractor = Extractor.load(
+        model, adapter=adapter, constrained=constrained, engine=engine, key_check=key_check, spans=spans
+    )
     load_s = time.perf_counter() - load_started
     if engine == "torch":
         info = replace(info, parameters=extractor.model.num_parameters(), precision=extractor.precision)
@@ -284,6 +291,8 @@ def evaluate_model(
                 if constrained and extractor.engine == "torch"
                 else ""
             ),
+            "spans": spans,
+            **({"spans_rule": SPANS_RULE} if spans else {}),
             "key_check": key_check,
             **(
                 {
@@ -389,12 +398,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--metric", type=Path, help="the EdgeJSON metric (default: ./metrics/edgejson, else the one installed)"
     )
-    parser.add_argument("--constrained", action="store_true", help="constrain decoding to each example's schema")
-    parser.add_argument(
-        "--key-check",
-        action="store_true",
-        help="drop each optional key that the model finds the answer likelier without (torch engine)",
-    )
+    for option in OPTION_HELP:
+        parser.add_argument(f"--{option.replace('_', '-')}", action="store_true", help=OPTION_HELP[option])
     parser.add_argument(
         "--engine",
         default="torch",
@@ -437,6 +442,7 @@ def main(argv: list[str] | None = None) -> int:
             args.results_dir,
             args.engine,
             args.key_check,
+            args.spans,
         )
     except FileNotFoundError as err:  # no dataset or metric in the working directory nor installed
         parser.exit(2, f"edgejson-eval: error: {err}; give its folder with --dataset or --metric\n")

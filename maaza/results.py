@@ -2,9 +2,10 @@
 model card, the README table and the leaderboard use.
 
 A file is named after everything that tells runs apart, so two different runs never share one:
-``<model>/<data>[-constrained][-keycheck][-<engine>-<precision>][-first<N>].json``, where ``<model>`` is the adapter's
-folder name (else the model's), ``<data>`` the EdgeJSON split or, for a data file, its stem and the fingerprint of its
-rows, ``-keycheck`` marks a run with the optional-key check (``maaza.key_check``), ``-<engine>-<precision>`` a run on
+``<model>/<data>[-constrained][-spans][-keycheck][-<engine>-<precision>][-first<N>].json``, where ``<model>`` is the
+adapter's folder name (else the model's), ``<data>`` the EdgeJSON split or, for a data file, its stem and the
+fingerprint of its rows, ``-spans`` marks constrained decoding with the span rule (``maaza.spans``), ``-keycheck`` a
+run with the optional-key check (``maaza.key_check``), ``-<engine>-<precision>`` a run on
 another engine than torch (``-onnx-int4``), and ``-first<N>`` a run on the first N rows only.
 
 Usage: ``path = write_run(run, Path("results"))``; ``best = headline(read_run(p) for p in results_files(folder))``
@@ -95,9 +96,14 @@ class Run:
         return bool(self.decoding.get("key_check"))
 
     @property
+    def spans(self) -> bool:
+        """Whether constrained decoding kept free-form strings to spans of the text (``maaza.spans``)."""
+        return bool(self.decoding.get("spans"))
+
+    @property
     def mode(self) -> str:
         """The run's decoding, as :func:`decoding_mode` names it."""
-        return decoding_mode(self.constrained, self.key_check)
+        return decoding_mode(self.constrained, self.key_check, self.spans)
 
     @property
     def budget_rule(self) -> str:
@@ -185,29 +191,46 @@ def model_label(name: str, adapter: str | None = None) -> str:
     return Path(adapter or name).name or name
 
 
-def decoding_mode(constrained: bool, key_check: bool = False) -> str:
+def decoding_mode(constrained: bool, key_check: bool = False, spans: bool = False) -> str:
     """A decoding as the card, the README and the leaderboard name it: ``greedy`` or ``constrained``, followed by
-    ``+ key check`` when the optional-key check ran."""
-    return ("constrained" if constrained else "greedy") + (" + key check" if key_check else "")
+    ``+ spans`` when constrained decoding kept to the span rule and ``+ key check`` when the optional-key check ran."""
+    parts = ["constrained" if constrained else "greedy", "spans" if spans else "", "key check" if key_check else ""]
+    return " + ".join(part for part in parts if part)
 
 
-MODES = tuple(decoding_mode(constrained, check) for check in (False, True) for constrained in (False, True))
-CONSTRAINED, KEY_CHECK = "constrained", "keycheck"  # the parts of a results file's name that mark its mode
+# The options of a decoding mode, as ``maaza extract`` and ``edgejson-eval`` explain them.
+OPTION_HELP = {
+    "constrained": "make the output follow the JSON Schema",
+    "spans": "with --constrained: each free-form string value must be a span of the text (torch engine)",
+    "key_check": "drop each optional key that the model finds the answer likelier without (torch engine)",
+}
+MODES = (  # every decoding a run may have, in the order tables list them (the span rule is part of constrained)
+    *(decoding_mode(constrained, check) for check in (False, True) for constrained in (False, True)),
+    *(decoding_mode(True, check, spans=True) for check in (False, True)),
+)
+CONSTRAINED, SPANS, KEY_CHECK = "constrained", "spans", "keycheck"  # the parts of a results file's name for its mode
 
 
 def file_mode(path: str | Path) -> str:
     """The decoding mode that a results file's name (:func:`results_path`) records."""
     parts = Path(path).stem.split("-")
-    return decoding_mode(CONSTRAINED in parts, KEY_CHECK in parts)
+    return decoding_mode(CONSTRAINED in parts, KEY_CHECK in parts, SPANS in parts)
 
 
 def results_path(
-    results_dir: Path, label: str, dataset: DataInfo, constrained: bool, variant: str = "", key_check: bool = False
+    results_dir: Path,
+    label: str,
+    dataset: DataInfo,
+    constrained: bool,
+    variant: str = "",
+    key_check: bool = False,
+    spans: bool = False,
 ) -> Path:
-    """``<results_dir>/<label>/<data>[-constrained][-keycheck][-<variant>][-first<N>].json``: the one file of that
-    run; ``variant``: :attr:`ModelInfo.variant`."""
+    """``<results_dir>/<label>/<data>[-constrained][-spans][-keycheck][-<variant>][-first<N>].json``: the one file
+    of that run; ``variant``: :attr:`ModelInfo.variant`."""
     first = f"first{dataset.limit}" if dataset.limit else ""
-    parts = [dataset.name, CONSTRAINED if constrained else "", KEY_CHECK if key_check else "", variant, first]
+    mode = [CONSTRAINED if constrained else "", SPANS if spans else "", KEY_CHECK if key_check else ""]
+    parts = [dataset.name, *mode, variant, first]
     return Path(results_dir) / label / f"{'-'.join(part for part in parts if part)}.json"
 
 

@@ -159,7 +159,8 @@ def _mode(result: Any) -> str:
     ).lower()
     args = {**(result.dataset_args or {}), **(result.metric_args or {})}
     constrained = bool(args.get("constrained")) or re.search(r"(?<!un)constrained", names) is not None
-    return decoding_mode(constrained, bool(args.get("key_check")) or "key check" in names)
+    key_check = bool(args.get("key_check")) or "key check" in names
+    return decoding_mode(constrained, key_check, bool(args.get("spans")) or "spans" in names)
 
 
 def _model_index_problems(repo: RepoSpec, card: RepoCard) -> list[str]:

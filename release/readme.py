@@ -12,7 +12,12 @@ from pathlib import Path
 from maaza.results import ResultsError, Run, decoding_mode, headline, read_run, results_files
 
 START, END = "<!-- results:start -->", "<!-- results:end -->"
-MODES = (decoding_mode(False), decoding_mode(True), decoding_mode(True, key_check=True))
+MODES = (
+    decoding_mode(False),
+    decoding_mode(True),
+    decoding_mode(True, key_check=True),
+    decoding_mode(True, key_check=True, spans=True),
+)
 RUNS = tuple((split, mode) for split in ("test", "test_unseen") for mode in MODES)  # RUNS[0]: test, greedy
 
 

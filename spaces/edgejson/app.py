@@ -93,19 +93,21 @@ def extract_tab(demo: gr.Blocks, catalog: Catalog, examples: dict[str, list[dict
         model: str,
         constrained: bool,
         key_check: bool = False,
+        spans: bool = False,
         progress=gr.Progress(),  # noqa: B008
     ):
         try:
             schema = read_schema(schema_text)
             text = check_text(text)
             option = catalog.option(model)
-            run = catalog.extract(option, schema, text, constrained, key_check, progress)
+            run = catalog.extract(option, schema, text, constrained, key_check, spans, progress)
         except InputError as err:
             raise gr.Error(html.escape(str(err), quote=False), title="Cannot extract", print_exception=False) from None
         errors, verdict = verdict_of(run, schema)
         details = {
             "model": option.key,
             "constrained": constrained,
+            "spans": spans,
             "key_check": key_check,
             "dropped": run.dropped,
             "valid": not errors,
@@ -144,6 +146,9 @@ def extract_tab(demo: gr.Blocks, catalog: Catalog, examples: dict[str, list[dict
                 constrained = gr.Checkbox(
                     label="Constrained decoding", scale=1, info="the output must follow the schema"
                 )
+                spans = gr.Checkbox(
+                    label="Span rule", scale=1, info="with constrained: free-form strings are copied from the text"
+                )
                 key_check = gr.Checkbox(
                     label="Key check", scale=1, info="drop optional keys the model finds the answer likelier without"
                 )
@@ -167,7 +172,7 @@ def extract_tab(demo: gr.Blocks, catalog: Catalog, examples: dict[str, list[dict
     # and never waits behind it.
     schema_id.change(show_schema, schema_id, [schema_box, example], api_name="schema", **FAST)
     example.change(show_example, [schema_id, example], [text, expected], api_visibility="private", **FAST)
-    inputs, outputs = [schema_box, text, model, constrained, key_check], [output, verdict, details]
+    inputs, outputs = [schema_box, text, model, constrained, key_check, spans], [output, verdict, details]
     button.click(extract, inputs, outputs, api_name="extract", concurrency_limit=1)
     demo.load(show_schema, schema_id, [schema_box, example], api_visibility="private", **FAST)
 

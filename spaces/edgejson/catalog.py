@@ -159,13 +159,14 @@ class Catalog:
         text: str,
         constrained: bool,
         key_check: bool = False,
+        spans: bool = False,
         progress: Callable[..., Any] | None = None,
     ) -> Generation:
         """Run ``option`` on one text with the canonical prompt, within the demo's answer budget and time limit; loads
         it first when it is not the loaded one."""
         with self._lock:
             extractor = self._load(option, progress)
-            extractor.constrained, extractor.key_check = constrained, key_check
+            extractor.constrained, extractor.key_check, extractor.spans = constrained, key_check, spans
             try:
                 budget = min(extractor.budget(schema, text), MAX_ANSWER_TOKENS)
                 (generation,) = extractor.generate([(schema, text)], max_new_tokens=budget, max_seconds=MAX_SECONDS)

@@ -28,7 +28,7 @@ from maaza.results import MODES, ModelInfo, ResultsError, Run, headline, read_ru
 
 BANDS = ("simple", "medium", "complex")
 TYPES = ("fine-tuned adapter", "zero-shot")
-DECODINGS = MODES  # greedy, constrained, and each with the optional-key check
+DECODINGS = MODES  # greedy, constrained, each with the optional-key check; constrained with the span rule
 COLUMNS = [
     "Model",
     "Type",
@@ -141,7 +141,7 @@ def accuracy_plot(rows: pd.DataFrame) -> Figure:
     """JSONExact against parameters (log scale), one marker per row, each model named once."""
     fig, ax = plt.subplots(figsize=(9, 3.8), dpi=110, layout="constrained")
     markers = {"fine-tuned adapter": "o", "zero-shot": "s"}
-    colours = dict(zip(DECODINGS, ("#2563eb", "#f97316", "#0d9488", "#be123c"), strict=True))
+    colours = dict(zip(DECODINGS, ("#2563eb", "#f97316", "#0d9488", "#be123c", "#7c3aed", "#65a30d"), strict=True))
     for (kind, decoding), group in rows.groupby(["Type", "Decoding"]):
         ax.scatter(
             group["Params (M)"],

@@ -53,6 +53,7 @@ def test_no_json_from_the_model_exits_1_and_shows_its_output(capsys, tiny_model,
         (("--schema", "contact_info", "--text", "Hi", "--model", "MODEL", "--adapter", "NOWHERE"), "no LoRA adapter"),
         (("--schema", "contact_info", "--file", "NOWHERE", "--model", "MODEL"), "cannot read --file"),
         (("--schema", "contact_info", "--text", "Hi", "--model", "MODEL", "--max-new-tokens", "0"), "at least 1"),
+        (("--schema", "contact_info", "--text", "Hi", "--model", "MODEL", "--spans"), "part of constrained decoding"),
         (("--schema", "contact_info", "--text", "long " * 1000, "--model", "MODEL"), "model's context is 4096 tokens"),
     ],
 )

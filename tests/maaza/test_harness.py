@@ -158,3 +158,32 @@ def test_the_key_check_needs_the_torch_engine(capsys, tmp_path, tickets):
         capsys, "--engine", "onnx", "--model", tmp_path, "--data", tickets, "--key-check", "--results-dir", tmp_path
     )
     assert code == 2 and "--key-check scores answers with the torch engine" in err
+
+
+def test_a_run_with_the_span_rule_copies_its_strings_from_the_text(capsys, tmp_path, tiny_model):
+    """The tiny random model's constrained strings are no spans of the text; under the span rule, they are."""
+    schema = {"type": "object", "properties": {"who": {"type": "string"}, "team": {"type": "string"}}}
+    rows = [
+        {"id": f"f{i}", "schema_id": "free", "text": text, "schema": json.dumps(schema), "expected_output": "{}"}
+        for i, text in enumerate(TEXTS)
+    ]
+    data = write_jsonl(tmp_path / "free.jsonl", rows)
+    strings = {}
+    for spans in ((), ("--spans",)):
+        code, _, _ = run_eval(
+            capsys, "--model", tiny_model, "--data", data, "--constrained", *spans, "--results-dir", tmp_path
+        )
+        assert code == 0
+        name = "free-[0-9a-f]{10}-constrained" + ("-spans" if spans else "") + r"\.json"
+        (path,) = (p for p in (tmp_path / tiny_model.name).iterdir() if re.fullmatch(name, p.name))
+        run = json.loads(path.read_text())
+        assert run["decoding"]["spans"] is bool(spans)
+        assert ("span of the text" in run["decoding"].get("spans_rule", "")) is bool(spans)
+        strings[bool(spans)] = [(v, TEXTS[i]) for i, ex in enumerate(run["examples"]) for v in ex["parsed"].values()]
+    assert strings[True] and all(value in text for value, text in strings[True])
+    assert not all(value in text for value, text in strings[False])
+
+
+def test_the_span_rule_needs_constrained_decoding(capsys, tmp_path, tiny_model, tickets):
+    code, _, err = run_eval(capsys, "--model", tiny_model, "--data", tickets, "--spans", "--results-dir", tmp_path)
+    assert code == 2 and "--spans is part of constrained decoding on the torch engine" in err

@@ -227,23 +227,31 @@ def test_the_modes_are_compared_on_the_examples_both_scored(scored, tmp_path):
     assert "mode with the highest JSONExact on `test` (the 2 examples both modes scored)" in card
 
 
-def test_a_run_with_the_key_check_is_a_mode_of_its_own(scored, tmp_path):
-    """The constrained run again, with the key check and one more exact answer: its own row, model-index entries and
-    recommendation, with the options that reproduce it."""
+@pytest.mark.parametrize(
+    ("options", "name", "mode"),
+    [
+        (("key_check",), "test-constrained-keycheck.json", "constrained + key check"),
+        (("spans", "key_check"), "test-constrained-spans-keycheck.json", "constrained + spans + key check"),
+    ],
+)
+def test_a_run_with_the_key_check_or_the_span_rule_is_a_mode_of_its_own(scored, tmp_path, options, name, mode):
+    """The constrained run again, with the key check (and the span rule) and one more exact answer: its own row,
+    model-index entries and recommendation, with the options that reproduce it."""
     adapter, results = scored
     other = tmp_path / "results"
     shutil.copytree(results, other)
     checked = json.loads((results / "test-constrained.json").read_text())
-    checked["decoding"]["key_check"] = True
+    checked["decoding"].update(dict.fromkeys(options, True))
     missed = next(e for e in checked["examples"] if not e["scores"]["json_exact"])
     missed["scores"]["json_exact"] = 1.0
     checked["scores"]["json_exact"] = sum(e["scores"]["json_exact"] for e in checked["examples"]) / 4
-    (other / "test-constrained-keycheck.json").write_text(json.dumps(checked))
+    (other / name).write_text(json.dumps(checked))
     done = _card(adapter, other)
     assert done.returncode == 0, done.stderr[-2000:]
     card = ModelCard.load(adapter / "README.md")
-    assert f"| test | constrained + key check | 4 | {100 * checked['scores']['json_exact']:.1f}%" in card.text
-    assert "Recommended: **constrained + key check** decoding (`maaza extract --constrained --key-check`)" in card.text
+    assert f"| test | {mode} | 4 | {100 * checked['scores']['json_exact']:.1f}%" in card.text
+    flags = " ".join(f"--{option.replace('_', '-')}" for option in ("constrained", *options))
+    assert f"Recommended: **{mode}** decoding (`maaza extract {flags}`)" in card.text
     configs = {r.source_name: r.dataset_config for r in card.data.eval_results}
-    assert configs["test-constrained-keycheck.json"] == "constrained + key check decoding"
+    assert configs[name] == f"{mode} decoding"
     assert len(set(configs.values())) == 3

@@ -57,6 +57,15 @@ def test_the_key_check_keeps_the_keys_the_model_believes(client, space, taught):
     assert details["key_check"] is True and details["dropped"] == []
 
 
+def test_the_span_rule_keeps_an_answer_copied_from_the_text_and_needs_constrained_decoding(client, space, taught):
+    schema, text = json.dumps(taught["schema"]), taught["text"]
+    shown, _, details = client.predict(schema, text, space["model"], True, False, True, api_name="/extract")
+    assert json.loads(shown) == taught["answer"] and all(value in text for value in taught["answer"].values())
+    assert details["spans"] is True
+    with pytest.raises(AppError, match="the span rule is part of constrained decoding"):
+        client.predict(schema, text, space["model"], False, False, True, api_name="/extract")
+
+
 @pytest.mark.parametrize(
     ("schema", "text", "model", "message"),
     [
