@@ -80,10 +80,11 @@ def log_likelihoods(
         for row, completion in enumerate(batch):
             ids[row, : len(completion)] = torch.tensor(completion)
             mask[row, : len(prompt) + len(completion)] = 1
-        logits = model(ids, cache=cache, attention_mask=mask).logits.float()
-        following = torch.log_softmax(logits[:, :-1], dim=-1).gather(-1, ids[:, 1:, None])[..., 0]
-        for row, completion in enumerate(batch):
-            scores.append(first[completion[0]].item() + following[row, : len(completion) - 1].sum().item())
+        logits = model(ids, cache=cache, attention_mask=mask).logits
+        for row, completion in enumerate(batch):  # one row's log-softmax at a time: no second copy of every logit
+            steps = logits[row, : len(completion) - 1].float()
+            chosen = steps.gather(-1, ids[row, 1 : len(completion), None])[:, 0] - torch.logsumexp(steps, dim=-1)
+            scores.append(first[completion[0]].item() + chosen.sum().item())
     return scores
 
 
