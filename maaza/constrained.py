@@ -152,7 +152,7 @@ class SchemaLogitsProcessor(LogitsProcessor):
             if self.started:
                 if not matcher.accept_token(last[row]):
                     raise RuntimeError(f"row {row}: the grammar rejected token {last[row]} it had allowed")
-                self.cursors[row].feed(self.owner.pieces[last[row]])  # the grammar allows no token past the texts
+                self.cursors[row].feed(self.owner.pieces[last[row]])
             matcher.fill_next_token_bitmask(self.bitmask, row)
         self.started = True
         xgr.apply_token_bitmask_inplace(scores, self.bitmask.to(scores.device), vocab_size=self.owner.vocab_size)

@@ -64,6 +64,18 @@ def check_text(text: str) -> str:
     return text
 
 
+def check_decoding(engine: str, constrained: bool, key_check: bool, spans: bool, flags: bool = False) -> None:
+    """ValueError when decoding options do not go together: the key check and the span rule run on the torch engine,
+    the span rule within constrained decoding. ``flags``: the message names them as command-line flags."""
+    key_name, span_name = ("--key-check", "--spans") if flags else ("the key check", "the span rule")
+    if key_check and engine != "torch":
+        raise ValueError(f"{key_name} scores answers with the torch engine: use --engine torch")
+    if spans and engine != "torch":
+        raise ValueError(f"{span_name} runs on the torch engine: use --engine torch")
+    if spans and not constrained:
+        raise ValueError(f"{span_name} is part of constrained decoding on the torch engine: add --constrained")
+
+
 def default_adapter() -> Path | None:
     """The released adapter when it is in the working directory, else None."""
     return RELEASED_ADAPTER if (RELEASED_ADAPTER / "adapter_config.json").is_file() else None
@@ -203,15 +215,12 @@ class Extractor:
         ``engine="onnx"``, ``model`` is a folder made by ``maaza export`` (its adapter merged in already)."""
         if engine not in ENGINES:
             raise ValueError(f"unknown engine {engine!r}: choose from {', '.join(ENGINES)}")
+        check_decoding(engine, constrained, key_check, spans)
         if engine == "onnx":
             if adapter is not None:
                 raise ValueError(
                     "the onnx engine loads a folder made by `maaza export`, its adapter merged in: give that folder "
                     "as the model and no adapter"
-                )
-            if key_check or spans:
-                raise ValueError(
-                    f"the {'key check' if key_check else 'span rule'} runs on the torch engine: use --engine torch"
                 )
             onnx = OnnxModel(model)
             return cls(onnx, prepare_tokenizer(AutoTokenizer.from_pretrained(onnx.folder)), constrained=constrained)
@@ -259,10 +268,7 @@ class Extractor:
         The onnx engine decodes constrained requests one at a time (its guidance is one grammar for all rows).
         With the key check, a request's latency runs until its checked answer is ready.
         """
-        if self.key_check and self.engine != "torch":
-            raise ValueError("the key check scores answers with the torch engine, not " + self.engine)
-        if self.spans and (self.engine != "torch" or not self.constrained):
-            raise ValueError("the span rule is part of constrained decoding on the torch engine: use both")
+        check_decoding(self.engine, self.constrained, self.key_check, self.spans)
         batch_size = self.batch_size(batch_size)
         schemas = [schema if isinstance(schema, dict) else load_schema(schema) for schema, _ in requests]
         prompts = [self.prompt_ids(schema, text) for schema, (_, text) in zip(schemas, requests, strict=True)]

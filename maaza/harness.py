@@ -38,7 +38,8 @@ from edgejson.schemas import BANDS, SchemaError, complexity_of, load_schema, par
 from maaza.adapters import adapter_hash
 from maaza.bases import BASES
 from maaza.export import read_export_info
-from maaza.extract import ANSWER_MARGIN, CLOSE_TOKENS, ENGINES, MIN_LOOP, REPEATS, Extractor
+from maaza.extract import ANSWER_MARGIN, CLOSE_TOKENS, ENGINES, MIN_LOOP, REPEATS, Extractor, check_decoding
+from maaza.key_check import RULE as KEY_CHECK_RULE
 from maaza.machine import machine
 from maaza.results import OPTION_HELP, DataInfo, ModelInfo, Run, check_writable, results_path, write_run
 from maaza.spans import RULE as SPANS_RULE
@@ -211,10 +212,7 @@ def evaluate_model(
         schemas=str(schema_dir) if schema_dir else None,
         limit=len(examples) if len(examples) < len(every) else None,
     )
-    if key_check and engine != "torch":
-        raise ValueError("--key-check scores answers with the torch engine: use --engine torch")
-    if spans and (engine != "torch" or not constrained):
-        raise ValueError("--spans is part of constrained decoding on the torch engine: add --constrained")
+    check_decoding(engine, constrained, key_check, spans, flags=True)
     if engine == "onnx":
         if adapter is not None:
             raise ValueError("--engine onnx: the adapter is merged into the ONNX folder; give no --adapter")
@@ -294,14 +292,7 @@ def evaluate_model(
             "spans": spans,
             **({"spans_rule": SPANS_RULE} if spans else {}),
             "key_check": key_check,
-            **(
-                {
-                    "key_check_rule": "after decoding, each optional key of the answer is dropped when the model "
-                    "gives the whole answer (compact JSON + EOS) a higher log-likelihood without it (maaza.key_check)"
-                }
-                if key_check
-                else {}
-            ),
+            **({"key_check_rule": KEY_CHECK_RULE} if key_check else {}),
             "prompt": "edgejson.build_messages through the tokenizer's chat template",
         },
         scores=scores,

@@ -23,6 +23,10 @@ from edgejson import format_answer
 
 Path = tuple[str | int, ...]  # keys and array indexes from the answer's root
 BATCH = 16  # answers scored in one forward pass
+RULE = (  # as results files record it
+    "after decoding, each optional key of the answer is dropped when the model gives the whole answer (compact JSON + "
+    "EOS) a higher log-likelihood without it (maaza.key_check)"
+)
 
 
 def optional_keys(value: Any, schema: Any, at: Path = ()) -> Iterator[Path]:

@@ -5,8 +5,8 @@ A file is named after everything that tells runs apart, so two different runs ne
 ``<model>/<data>[-constrained][-spans][-keycheck][-<engine>-<precision>][-first<N>].json``, where ``<model>`` is the
 adapter's folder name (else the model's), ``<data>`` the EdgeJSON split or, for a data file, its stem and the
 fingerprint of its rows, ``-spans`` marks constrained decoding with the span rule (``maaza.spans``), ``-keycheck`` a
-run with the optional-key check (``maaza.key_check``), ``-<engine>-<precision>`` a run on
-another engine than torch (``-onnx-int4``), and ``-first<N>`` a run on the first N rows only.
+run with the optional-key check (``maaza.key_check``), ``-<engine>-<precision>`` a run on another engine than torch
+(``-onnx-int4``), and ``-first<N>`` a run on the first N rows only.
 
 Usage: ``path = write_run(run, Path("results"))``; ``best = headline(read_run(p) for p in results_files(folder))``
 """
