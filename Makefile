@@ -80,9 +80,10 @@ baselines: setup
 	  $(PY) -m maaza.harness --model $$base --split $$split $(if $(LIMIT),--limit $(LIMIT)) || exit 1; \
 	done; done
 
-# Merge the adapter into its base and build ONNX Runtime GenAI folders: exports/<adapter>/{merged,fp32,int4} (not in
-# git). PRECISIONS, BLOCK_SIZE and ACCURACY_LEVEL set the builds (int4 block size 32 and accuracy level 4 by default).
-PRECISIONS ?= fp32 int4
+# Merge the adapter into its base and build ONNX Runtime GenAI folders: exports/<adapter>/{merged,fp32,int4,q4} (not
+# in git; q4 keeps the base on its GGUF grid with the adapter unmerged). PRECISIONS, BLOCK_SIZE and ACCURACY_LEVEL set
+# the builds (int4 block size 32 and accuracy level 4 by default).
+PRECISIONS ?= fp32 int4 q4
 BLOCK_SIZE ?= 32
 ACCURACY_LEVEL ?= 4
 export: base

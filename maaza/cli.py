@@ -146,7 +146,11 @@ def _export_parser(commands: argparse._SubParsersAction) -> None:
     export.add_argument("--model", default=DEFAULT_BASE, help=f"the adapter's base (default {DEFAULT_BASE})")
     export.add_argument("--out", help="output folder (default exports/<adapter folder name>)")
     export.add_argument(
-        "--precision", nargs="+", default=["fp32", "int4"], choices=PRECISIONS, help="default: fp32 int4"
+        "--precision",
+        nargs="+",
+        default=["fp32", "int4"],
+        choices=PRECISIONS,
+        help="default: fp32 int4; q4: the base on its own 4-bit GGUF grid (Q4_1 bases) with the adapter unmerged",
     )
     export.add_argument("--block-size", type=int, default=32, help="int4/int8 quantization block size (default 32)")
     export.add_argument(

@@ -1,5 +1,7 @@
 """Merge a LoRA adapter into its base and build ONNX Runtime GenAI folders from it with ``onnxruntime-genai``'s model
 builder, one per precision. Each folder carries ``export_info.json`` (what it is) and a README (how to run it).
+Precision ``q4`` is not the builder's: the base's own GGUF grid with the adapter unmerged beside it
+(``maaza.grid_export``).
 
 Layout: ``<out>/merged`` (the merged safetensors model) and ``<out>/<precision>`` (``model.onnx``, its data, the
 tokenizer and ``genai_config.json``); ``<out>`` defaults to ``exports/<adapter folder name>``.
@@ -20,7 +22,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-PRECISIONS = ("fp32", "int8", "int4")  # what the builder makes for the CPU
+PRECISIONS = ("fp32", "int8", "int4", "q4")  # the builder's for the CPU, and q4: the base's own 4-bit grid
+GRID = "q4"
 INFO = "export_info.json"
 ALGOS = ("default", "rtn", "k_quant")
 
@@ -130,10 +133,32 @@ def build(merged: Path, out: Path, precision: str, quantization: Quantization) -
     return out
 
 
+GRID_SETTINGS = (
+    "layers Q4_1 (fp32 inputs) and vocabulary Q8_0 (int8 inputs) in blocks of 32, as the base's GGUF; "
+    "adapter unmerged, fp16"
+)
+
+
+def build_on_grid(model: str, adapter: str | os.PathLike, out: Path) -> Path:
+    """Build the base alone at fp32, then rewrite it onto its own grid with the adapter beside it
+    (``maaza.grid_export.regrid``), then load what it wrote; ``ExportError`` when the base is not on such a grid."""
+    from maaza.bases import resolve_base
+    from maaza.grid_export import regrid
+
+    og = require_genai()
+    with tempfile.TemporaryDirectory(prefix="maaza-grid-") as tmp:
+        base = build(Path(resolve_base(model)), Path(tmp) / "fp32", "fp32", Quantization())
+        regrid(base, adapter, out)
+    try:
+        og.Model(str(out))
+    except Exception as err:  # onnxruntime-genai raises RuntimeError or its own errors
+        raise ExportError(f"the {GRID} build at {out} cannot be loaded by ONNX Runtime: {err}") from None
+    return out
+
+
 CARD = """# {name} · ONNX Runtime GenAI, {precision}
 
-The LoRA adapter `{adapter}` merged into its base `{base}` and built with {builder} for the CPU at **{precision}**
-(`maaza export`).
+{how} (`maaza export`).
 
 | | |
 |---|---|
@@ -178,7 +203,18 @@ def write_card(folder: Path, info: ExportInfo) -> None:
     (folder / INFO).write_text(json.dumps(asdict(info), indent=1) + "\n", encoding="utf-8")
     quantization = info.quantization or {}
     settings = ", ".join(f"{k} {v}" for k, v in quantization.items() if v is not None)
+    if info.precision == GRID:
+        how = (
+            f"The base `{info.base}` on its own 4-bit grid, as its GGUF file stores it, with the LoRA adapter "
+            f"`{info.adapter}` beside it, unmerged, in fp16: no weight is rounded twice"
+        )
+    else:
+        how = (
+            f"The LoRA adapter `{info.adapter}` merged into its base `{info.base}` and built with {info.builder} "
+            f"for the CPU at **{info.precision}**"
+        )
     card = CARD.format(
+        how=how,
         name=Path(info.adapter).name if info.adapter else info.base,
         folder=folder.as_posix(),
         sha=info.adapter_sha256,
@@ -211,7 +247,11 @@ def export(
     merged, parameters = merge(model, adapter, Path(out) / "merged")
     folders = []
     for precision in precisions:
-        folder = build(merged, Path(out) / precision, precision, quantization)
+        if precision == GRID:
+            folder, settings = build_on_grid(model, adapter, Path(out) / precision), {"grid": GRID_SETTINGS}
+        else:
+            folder = build(merged, Path(out) / precision, precision, quantization)
+            settings = None if precision == "fp32" else asdict(quantization)
         info = ExportInfo(
             base=model,
             adapter=str(adapter),
@@ -219,7 +259,7 @@ def export(
             precision=precision,
             parameters=parameters,
             size_mb=folder_mb(folder),
-            quantization=None if precision == "fp32" else asdict(quantization),
+            quantization=settings,
         )
         write_card(folder, info)
         folders.append(folder)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -22,8 +23,12 @@ print(type(demo).__name__)
 """
 
 
+MAKE_EXPORT_PRECISIONS = re.search(r"^PRECISIONS \?= (.+)$", (ROOT / "Makefile").read_text(), re.M)[1].split()
+
+
 def test_the_committed_release_validates() -> None:
-    """What git holds validates; the ONNX folders that `make export` builds are validated when `make push` runs."""
+    """What git holds validates; the ONNX folders that `make export` builds (every one: the Makefile's PRECISIONS)
+    are validated when `make push` runs."""
     release = load_release(ROOT / "release.yaml")
     in_git = tuple(replace(repo, sources=tuple(s for s in repo.sources if not s.built_by)) for repo in release.repos)
     staged = stage_and_validate(replace(release, repos=in_git))
@@ -33,7 +38,7 @@ def test_the_committed_release_validates() -> None:
             (adapter,) = [s.folder.name for s in repo.sources if not s.built_by]
             built = {(s.folder.parent.name, s.to, s.built_by) for s in repo.sources if s.built_by}
             assert built == {(adapter, f"onnx/{s.folder.name}", "make export") for s in repo.sources if s.built_by}
-            assert {to for _, to, _ in built} == {"onnx/fp32", "onnx/int4"}
+            assert {to for _, to, _ in built} == {f"onnx/{precision}" for precision in MAKE_EXPORT_PRECISIONS}
 
 
 def test_the_staged_metric_space_loads_and_scores_from_its_own_files(tmp_path: Path) -> None:

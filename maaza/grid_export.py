@@ -1,0 +1,258 @@
+"""A 4-bit ONNX build that adds no rounding of its own, for a base that is already a de-quantised GGUF.
+
+SmolLM2-135M comes to us as a Q4_1 GGUF: every weight of its layers is ``d * q + m`` with a 4-bit code ``q`` and a
+scale ``d`` and minimum ``m`` per block of 32 inputs, and its vocabulary matrix is Q8_0 (``d * q``, ``q`` in
+-127..127). Re-quantising base + adapter rounds every weight a second time and blurs the adapter, whose changes are
+smaller than a 4-bit step. Here the grid is read back from the base's float weights and stored as it is: each
+MatMul becomes a 4-bit ``MatMulNBits`` (codes, scales, zero point 0) plus one small fp16 MatMul pair that adds the
+blocks' minimums and the LoRA adapter, unmerged: ``y = x W_q + (x [P | A]) [M ; s B]`` where ``x P`` sums ``x``
+over each block. The vocabulary matrix is 8-bit, shared by the embedding lookup (``GatherBlockQuantized``) and the
+output layer. The layers' MatMuls take their inputs in fp32 (accuracy level 1: int8 inputs cost 2.5 points of
+JSONExact on the first 120 test examples, fp32 1.7, at about the same speed); the output layer's in int8, the only
+fast 8-bit kernel. Apart from that and float rounding, the model computes what PyTorch computes on the base with the
+adapter attached.
+
+Usage: ``regrid(Path("exports/m/base-fp32"), "maaza_models/maaza-mlm-135m-json", Path("exports/m/q4"))``
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnx import helper, numpy_helper
+
+from maaza.export import ExportError
+
+BLOCK = 32
+LAYER_MATMUL = re.compile(r"model\.layers\.(\d+)\.(attn|mlp)\.(qkv|o|gate|up|down)_proj\.MatMul\.weight")
+VOCAB = "lm_head.MatMul.weight"
+
+
+def q4_1_grid(w: np.ndarray, where: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``w`` ([N, K]) in blocks of 32 along K as Q4_1: codes 0..15 [N, K], scales and minimums [N, K/32];
+    ``ExportError`` when ``w`` is not ``d * q + m`` within float rounding."""
+    blocks = _blocks(w, where)
+    low, high = blocks.min(-1), blocks.max(-1)
+    scale = ((high - low) / 15).astype(np.float16).astype(np.float32)
+    codes = np.rint((blocks - low[..., None]) / np.where(scale == 0, 1, scale)[..., None])
+    _check(blocks, scale[..., None] * codes + low[..., None], scale, codes, 15, f"{where} (Q4_1)")
+    return codes.astype(np.uint8).reshape(w.shape), scale, low
+
+
+def q8_0_grid(w: np.ndarray, where: str) -> tuple[np.ndarray, np.ndarray]:
+    """``w`` ([N, K]) in blocks of 32 along K as Q8_0: codes -127..127 [N, K] and scales [N, K/32]; ``ExportError``
+    when ``w`` is not ``d * q`` within float rounding."""
+    blocks = _blocks(w, where)
+    scale = (np.abs(blocks).max(-1) / 127).astype(np.float16).astype(np.float32)
+    codes = np.rint(blocks / np.where(scale == 0, 1, scale)[..., None])
+    _check(blocks, scale[..., None] * codes, scale, np.abs(codes), 127, f"{where} (Q8_0)")
+    return codes.astype(np.int16).reshape(w.shape), scale
+
+
+def _blocks(w: np.ndarray, where: str) -> np.ndarray:
+    if w.ndim != 2 or w.shape[1] % BLOCK:
+        raise ExportError(f"{where}: shape {w.shape} does not split into blocks of {BLOCK} along its inputs")
+    return w.astype(np.float32).reshape(w.shape[0], -1, BLOCK)
+
+
+def _check(blocks: np.ndarray, rebuilt: np.ndarray, scale: np.ndarray, codes: np.ndarray, top: int, where: str):
+    error = np.abs(rebuilt - blocks).max(-1) / np.maximum(scale, 1e-12)
+    worst = float(error.max()) if error.size else 0.0
+    if worst > 1e-2 or codes.max(initial=0) > top:
+        raise ExportError(
+            f"{where}: the weights are not on a grid of blocks of {BLOCK} (a weight lies {worst:.3f} steps off it); "
+            "this build only fits a base converted from a GGUF of that type: use the int4 precision instead"
+        )
+
+
+def _pack4(codes: np.ndarray) -> np.ndarray:
+    """Codes 0..15 [N, K] as MatMulNBits stores them: [N, K/32, 16] bytes, the even input in the low nibble."""
+    codes = codes.reshape(codes.shape[0], -1, BLOCK).astype(np.uint8)
+    return codes[..., 0::2] | (codes[..., 1::2] << 4)
+
+
+def lora_factors(adapter: str | os.PathLike) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], float]:
+    """The adapter's ``{module: (A [r, K], B [N, r])}`` (module as in ``model.layers.0.self_attn.q_proj``) and its
+    scaling ``lora_alpha / r`` (``/ sqrt(r)`` with rsLoRA)."""
+    from safetensors import safe_open
+
+    from maaza.adapters import check_weights, read_adapter_config
+
+    config = read_adapter_config(adapter)
+    if config.get("use_dora") or config.get("modules_to_save") or config.get("trainable_token_indices"):
+        raise ExportError(f"the adapter at {adapter} is not plain LoRA (DoRA, saved modules or trained tokens)")
+    rank = config["r"]
+    scaling = config["lora_alpha"] / (rank**0.5 if config.get("use_rslora") else rank)
+    factors: dict[str, list[np.ndarray]] = {}
+    with safe_open(check_weights(adapter), framework="pt") as weights:
+        for key in weights.keys():
+            found = re.fullmatch(r"base_model\.model\.(.+)\.lora_([AB])\.weight", key)
+            if not found:
+                raise ExportError(f"the adapter at {adapter} holds {key}, which is not a LoRA factor")
+            pair = factors.setdefault(found[1], [None, None])
+            pair["AB".index(found[2])] = weights.get_tensor(key).float().numpy()
+    return {module: (a, b) for module, (a, b) in factors.items()}, scaling
+
+
+class _Graph:
+    """Nodes and initializers of the rewritten graph. Constants are stored as compactly as they are exact (fp16
+    codes of fp16 values, no zeros, no block-sum matrix) and rebuilt in float by nodes that ONNX Runtime folds
+    when it loads the model."""
+
+    def __init__(self):
+        self.nodes: list = []
+        self.inits: list = []
+
+    def init(self, name: str, array: np.ndarray) -> str:
+        self.inits.append(numpy_helper.from_array(array, name))
+        return name
+
+    def node(self, op: str, inputs: list[str], outputs: str | list[str], **attrs) -> str:
+        """Add a node; its (first) output."""
+        outputs = [outputs] if isinstance(outputs, str) else outputs
+        domain = "com.microsoft" if op in ("MatMulNBits", "GatherBlockQuantized") else ""
+        self.nodes.append(helper.make_node(op, inputs, outputs, domain=domain, **attrs))
+        return outputs[0]
+
+    def fp16(self, name: str, array: np.ndarray) -> str:
+        """``array`` stored in fp16, cast to float."""
+        return self.node("Cast", [self.init(f"{name}.fp16", array.astype(np.float16))], name, to=1)
+
+    def shape(self, name: str, *dims: int) -> str:
+        return self.init(name, np.array(dims, np.int64))
+
+    def block_sums(self, name: str, k: int) -> str:
+        """[K, K/32] float: column b sums inputs 32b..32b+31."""
+        nb = k // BLOCK
+        eye = self.node(
+            "Reshape", [self.fp16(f"{name}.eye", np.eye(nb)), self.shape(f"{name}.s1", nb, 1, nb)], name + ".e"
+        )
+        wide = self.node("Expand", [eye, self.shape(f"{name}.s2", nb, BLOCK, nb)], name + ".x")
+        return self.node("Reshape", [wide, self.shape(f"{name}.s3", k, nb)], name)
+
+    def padded(self, name: str, array: np.ndarray, before: int, after: int) -> str:
+        """``array`` [r, n] in float with ``before`` and ``after`` zero columns."""
+        pads = self.shape(f"{name}.pads", 0, before, 0, after)
+        return self.node("Pad", [self.fp16(f"{name}.raw", array), pads], name)
+
+
+def _modules(name: str, n: int, decoder: dict) -> list[tuple[str, int]]:
+    """The PEFT modules a builder MatMul weight packs, with their outputs: q, k, v for ``qkv_proj``."""
+    found = LAYER_MATMUL.fullmatch(name)
+    prefix = f"model.layers.{found[1]}."
+    if found[3] != "qkv":
+        return [(prefix + ("self_attn.o_proj" if found[3] == "o" else f"mlp.{found[3]}_proj"), n)]
+    q, kv = (decoder[key] * decoder["head_size"] for key in ("num_attention_heads", "num_key_value_heads"))
+    if q + 2 * kv != n:
+        raise ExportError(f"{name}: {n} outputs, not the {q} + {kv} + {kv} of the query, key and value heads")
+    return [(prefix + f"self_attn.{part}_proj", size) for part, size in zip("qkv", (q, kv, kv), strict=True)]
+
+
+def _grouped(g: _Graph, nodes: list, weights: dict, lora: _Lora, decoder: dict) -> None:
+    """Builder MatMuls that read the same input (``gate_proj`` and ``up_proj``, or ``qkv_proj`` alone): one 4-bit
+    MatMulNBits over their weights stacked, plus the low-rank pair of block minimums and LoRA, split back."""
+    names = [node.input[1] for node in nodes]
+    parts = [numpy_helper.to_array(weights[name]).T for name in names]  # [N_i, K]
+    (n, k), tag = (sum(p.shape[0] for p in parts), parts[0].shape[1]), names[0].removesuffix(".MatMul.weight")
+    codes, scale, low = q4_1_grid(np.vstack(parts), " + ".join(names))
+    scales = g.fp16(f"{tag}.scales", scale.ravel())
+    attrs = {"K": k, "N": n, "bits": 4, "block_size": BLOCK, "accuracy_level": 1}
+    x = nodes[0].input[0]
+    quantized = g.node("MatMulNBits", [x, g.init(f"{tag}.q4", _pack4(codes)), scales], f"{tag}.grid", **attrs)
+    # no zero points: MatMulNBits subtracts 8, so each block adds back m + 8 d times the sum of its inputs
+    d = g.node("Reshape", [scales, g.shape(f"{tag}.blocks", n, k // BLOCK)], f"{tag}.d")
+    eight = g.node("Mul", [d, g.init(f"{tag}.eight", np.array(8, np.float32))], f"{tag}.8d")
+    offset = g.node("Add", [g.fp16(f"{tag}.min", low), eight], f"{tag}.offset")
+    left, right = [g.block_sums(f"{tag}.sums", k)], [g.node("Transpose", [offset], f"{tag}.offset_t")]
+    column = 0
+    for name, part in zip(names, parts, strict=True):
+        for module, size in _modules(name, part.shape[0], decoder):
+            if module in lora.factors:
+                a, b = lora.factors[module]
+                if b.shape[0] != size:
+                    raise ExportError(f"the adapter's {module} has {b.shape[0]} outputs, the base's {size}")
+                lora.used.add(module)
+                left.append(g.fp16(f"{module}.lora_A_t", a.T))
+                right.append(g.padded(f"{module}.lora_B_t", lora.scaling * b.T, column, n - column - size))
+            column += size
+    low_rank = g.node("MatMul", [x, g.node("Concat", left, f"{tag}.left", axis=1)], f"{tag}.t")
+    back = g.node("MatMul", [low_rank, g.node("Concat", right, f"{tag}.right", axis=0)], f"{tag}.r")
+    total = g.node("Add", [quantized, back], nodes[0].output[0] if len(nodes) == 1 else f"{tag}.sum")
+    if len(nodes) > 1:
+        sizes = g.init(f"{tag}.split", np.array([p.shape[0] for p in parts], np.int64))
+        g.node("Split", [total, sizes], [node.output[0] for node in nodes], axis=-1)
+
+
+class _Lora:
+    """The adapter's factors and scaling, and the modules placed so far."""
+
+    def __init__(self, adapter: str | os.PathLike | None):
+        self.factors, self.scaling = lora_factors(adapter) if adapter else ({}, 1.0)
+        self.used: set[str] = set()
+
+
+def regrid(fp32_folder: Path, adapter: str | os.PathLike | None, out: Path) -> Path:
+    """Rewrite the fp32 ONNX build of a GGUF-converted base (``fp32_folder``, the builder's output) into ``out`` with
+    its weights on their own grid and ``adapter`` (a LoRA folder, or None) beside them; ``out``."""
+    decoder = json.loads((fp32_folder / "genai_config.json").read_text(encoding="utf-8"))["model"]["decoder"]
+    model = onnx.load(str(fp32_folder / "model.onnx"))
+    graph = model.graph
+    weights = {init.name: init for init in graph.initializer}
+    if VOCAB not in weights:
+        raise ExportError(f"{fp32_folder}: no {VOCAB} (a tied vocabulary matrix) in the graph")
+    lora, g = _Lora(adapter), _Graph()
+    vocab = numpy_helper.to_array(weights[VOCAB]).T  # [V, K]
+    codes, scale = q8_0_grid(vocab, VOCAB)
+    (v, k), nb = vocab.shape, vocab.shape[1] // BLOCK
+    vocab_codes, vocab_scales = g.init("vocab.q8", (codes + 128).astype(np.uint8)), g.fp16("vocab.scales", scale)
+    by_input: dict[str, list] = {}
+    for node in graph.node:
+        if node.op_type == "MatMul" and LAYER_MATMUL.fullmatch(node.input[1]):
+            by_input.setdefault(node.input[0], []).append(node)
+    for node in graph.node:
+        weight = node.input[1] if len(node.input) > 1 else ""
+        if node.op_type == "MatMul" and LAYER_MATMUL.fullmatch(weight):
+            if by_input[node.input[0]][0] is node:
+                _grouped(g, by_input[node.input[0]], weights, lora, decoder)
+        elif node.op_type == "MatMul" and weight == VOCAB:
+            blocked = g.node("Reshape", [vocab_codes, g.shape("vocab.s1", v, nb, BLOCK)], "vocab.q8.blocked")
+            flat = g.node("Reshape", [vocab_scales, g.shape("vocab.s2", -1)], "vocab.scales.flat")
+            # accuracy level 4 (int8 inputs): an 8-bit MatMulNBits has no fast kernel for fp32 inputs
+            attrs = {"K": k, "N": v, "bits": 8, "block_size": BLOCK, "accuracy_level": 4}
+            g.node("MatMulNBits", [node.input[0], blocked, flat], list(node.output), **attrs)
+        elif node.op_type == "Transpose" and list(node.input) == [VOCAB]:
+            continue  # the embedding lookup below reads the 8-bit codes directly
+        elif node.op_type == "Gather" and node.input[0] == _output_of(graph, VOCAB):
+            attrs = {"block_size": BLOCK, "gather_axis": 0, "quantize_axis": 1, "bits": 8}
+            g.node("GatherBlockQuantized", [vocab_codes, node.input[1], vocab_scales], list(node.output), **attrs)
+        elif VOCAB in node.input or (node.op_type == "MatMul" and weight in weights):
+            raise ExportError(f"{node.name}: a {node.op_type} on {weight}, which this build cannot keep on its grid")
+        else:
+            g.nodes.append(node)
+    missed = sorted(set(lora.factors) - lora.used)
+    if missed:
+        raise ExportError(f"the adapter changes {', '.join(missed[:4])}…, which the graph has no MatMul for")
+    kept = [init for init in graph.initializer if not LAYER_MATMUL.fullmatch(init.name) and init.name != VOCAB]
+    del graph.node[:]
+    graph.node.extend(g.nodes)
+    del graph.initializer[:]
+    graph.initializer.extend(kept + g.inits)
+    out.mkdir(parents=True, exist_ok=True)
+    for path in fp32_folder.iterdir():
+        if path.is_file() and not path.name.startswith("model.onnx"):
+            shutil.copy2(path, out / path.name)
+    for stale in out.glob("model.onnx*"):
+        stale.unlink()
+    onnx.save(model, str(out / "model.onnx"), save_as_external_data=True, location="model.onnx.data")
+    return out
+
+
+def _output_of(graph, initializer: str) -> str | None:
+    """The output of the Transpose of ``initializer`` (the builder's embedding reads the tied matrix transposed)."""
+    return next((n.output[0] for n in graph.node if n.op_type == "Transpose" and list(n.input) == [initializer]), None)
