@@ -57,13 +57,18 @@ def adapter_hash(adapter: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
-def attach_adapter(model: PreTrainedModel, base: str, adapter: str | os.PathLike) -> PreTrainedModel:
-    """``model`` with the LoRA adapter merged in, after checking the adapter was made for ``base``."""
+def load_adapter(model: PreTrainedModel, base: str, adapter: str | os.PathLike) -> PeftModel:
+    """``model`` with the LoRA adapter attached, unmerged, after checking the adapter was made for ``base``."""
     made_for = read_adapter_config(adapter).get("base_model_name_or_path")
     check_weights(adapter)
     if made_for and not base_names_of(made_for) & base_names_of(base):
         raise AdapterError(f"the adapter at {adapter} was made for base {made_for!r}, not for {base!r}")
     try:
-        return PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+        return PeftModel.from_pretrained(model, str(adapter))
     except (RuntimeError, ValueError, KeyError) as err:
         raise AdapterError(f"the adapter at {adapter} does not fit base {base!r}: {str(err)[:1000]}") from None
+
+
+def attach_adapter(model: PreTrainedModel, base: str, adapter: str | os.PathLike) -> PreTrainedModel:
+    """``model`` with the LoRA adapter merged in, after checking the adapter was made for ``base``."""
+    return load_adapter(model, base, adapter).merge_and_unload()

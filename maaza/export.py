@@ -114,7 +114,7 @@ def merge(model: str, adapter: str | os.PathLike, out: Path) -> tuple[Path, int]
 def build(merged: Path, out: Path, precision: str, quantization: Quantization) -> Path:
     """Run the model builder on the merged folder for the CPU at ``precision``, then load what it wrote;
     ``ExportError`` with the builder's output, or with why ONNX Runtime cannot load the model."""
-    og = require_genai()
+    require_genai()
     with tempfile.TemporaryDirectory(prefix="maaza-export-") as cache:
         command = [sys.executable, "-m", "onnxruntime_genai.models.builder", "-i", str(merged), "-o", str(out)]
         command += ["-p", precision, "-e", "cpu", "-c", cache, "--extra_options", "hf_token=false"]
@@ -123,14 +123,19 @@ def build(merged: Path, out: Path, precision: str, quantization: Quantization) -
         done = subprocess.run(command, capture_output=True, text=True, env=env)
     if done.returncode != 0 or not (out / "genai_config.json").is_file():
         raise ExportError(f"the ONNX model builder failed at {precision}:\n{(done.stdout + done.stderr)[-3000:]}")
+    settings = quantization.options() if precision != "fp32" else "fp32"
+    failure = f"the ONNX model builder wrote a model that ONNX Runtime cannot load at {precision} ({settings})"
+    return check_loads(out, failure)
+
+
+def check_loads(folder: Path, failure: str) -> Path:
+    """``folder`` once ONNX Runtime GenAI loads it; else ``ExportError``: ``failure`` and ONNX Runtime's reason."""
+    og = require_genai()
     try:
-        og.Model(str(out))
+        og.Model(str(folder))
     except Exception as err:  # onnxruntime-genai raises RuntimeError or its own errors
-        raise ExportError(
-            f"the ONNX model builder wrote a model that ONNX Runtime cannot load at {precision} "
-            f"({quantization.options() if precision != 'fp32' else 'fp32'}): {err}"
-        ) from None
-    return out
+        raise ExportError(f"{failure}: {err}") from None
+    return folder
 
 
 GRID_SETTINGS = (
@@ -143,17 +148,12 @@ def build_on_grid(model: str, adapter: str | os.PathLike, out: Path) -> Path:
     """Build the base alone at fp32, then rewrite it onto its own grid with the adapter beside it
     (``maaza.grid_export.regrid``), then load what it wrote; ``ExportError`` when the base is not on such a grid."""
     from maaza.bases import resolve_base
-    from maaza.grid_export import regrid
+    from maaza.grid_export import lora_factors, regrid
 
-    og = require_genai()
     with tempfile.TemporaryDirectory(prefix="maaza-grid-") as tmp:
         base = build(Path(resolve_base(model)), Path(tmp) / "fp32", "fp32", Quantization())
-        regrid(base, adapter, out)
-    try:
-        og.Model(str(out))
-    except Exception as err:  # onnxruntime-genai raises RuntimeError or its own errors
-        raise ExportError(f"the {GRID} build at {out} cannot be loaded by ONNX Runtime: {err}") from None
-    return out
+        regrid(base, lora_factors(model, adapter), out)
+    return check_loads(out, f"ONNX Runtime cannot load the {GRID} build at {out}")
 
 
 CARD = """# {name} · ONNX Runtime GenAI, {precision}

@@ -12,7 +12,7 @@ JSONExact on the first 120 test examples, fp32 1.7, at about the same speed); th
 fast 8-bit kernel. Apart from that and float rounding, the model computes what PyTorch computes on the base with the
 adapter attached.
 
-Usage: ``regrid(Path("exports/m/base-fp32"), "maaza_models/maaza-mlm-135m-json", Path("exports/m/q4"))``
+Usage: ``regrid(Path("exports/m/base-fp32"), lora_factors("smollm2-135m-instruct", adapter), Path("exports/m/q4"))``
 """
 
 from __future__ import annotations
@@ -77,27 +77,26 @@ def _pack4(codes: np.ndarray) -> np.ndarray:
     return codes[..., 0::2] | (codes[..., 1::2] << 4)
 
 
-def lora_factors(adapter: str | os.PathLike) -> tuple[dict[str, tuple[np.ndarray, np.ndarray]], float]:
-    """The adapter's ``{module: (A [r, K], B [N, r])}`` (module as in ``model.layers.0.self_attn.q_proj``) and its
-    scaling ``lora_alpha / r`` (``/ sqrt(r)`` with rsLoRA)."""
-    from safetensors import safe_open
+def lora_factors(model: str, adapter: str | os.PathLike) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The LoRA factors of ``adapter`` on base ``model`` as PEFT attaches them: ``{module: (A [r, K], s B [N, r])}``
+    (module as in ``model.layers.0.self_attn.q_proj``, ``s`` the module's scaling)."""
+    from peft.tuners.lora import LoraLayer
 
-    from maaza.adapters import check_weights, read_adapter_config
+    from maaza.adapters import load_adapter
+    from maaza.bases import load_base
 
-    config = read_adapter_config(adapter)
-    if config.get("use_dora") or config.get("modules_to_save") or config.get("trainable_token_indices"):
+    peft_model = load_adapter(load_base(model)[0], model, adapter)
+    config = peft_model.peft_config["default"]
+    if config.use_dora or config.modules_to_save or getattr(config, "trainable_token_indices", None):
         raise ExportError(f"the adapter at {adapter} is not plain LoRA (DoRA, saved modules or trained tokens)")
-    rank = config["r"]
-    scaling = config["lora_alpha"] / (rank**0.5 if config.get("use_rslora") else rank)
-    factors: dict[str, list[np.ndarray]] = {}
-    with safe_open(check_weights(adapter), framework="pt") as weights:
-        for key in weights.keys():
-            found = re.fullmatch(r"base_model\.model\.(.+)\.lora_([AB])\.weight", key)
-            if not found:
-                raise ExportError(f"the adapter at {adapter} holds {key}, which is not a LoRA factor")
-            pair = factors.setdefault(found[1], [None, None])
-            pair["AB".index(found[2])] = weights.get_tensor(key).float().numpy()
-    return {module: (a, b) for module, (a, b) in factors.items()}, scaling
+    return {
+        name.removeprefix("base_model.model."): (
+            layer.lora_A["default"].weight.detach().float().numpy(),
+            layer.scaling["default"] * layer.lora_B["default"].weight.detach().float().numpy(),
+        )
+        for name, layer in peft_model.named_modules()
+        if isinstance(layer, LoraLayer)
+    }
 
 
 class _Graph:
@@ -154,7 +153,7 @@ def _modules(name: str, n: int, decoder: dict) -> list[tuple[str, int]]:
     return [(prefix + f"self_attn.{part}_proj", size) for part, size in zip("qkv", (q, kv, kv), strict=True)]
 
 
-def _grouped(g: _Graph, nodes: list, weights: dict, lora: _Lora, decoder: dict) -> None:
+def _grouped(g: _Graph, nodes: list, weights: dict, factors: dict, used: set[str], decoder: dict) -> None:
     """Builder MatMuls that read the same input (``gate_proj`` and ``up_proj``, or ``qkv_proj`` alone): one 4-bit
     MatMulNBits over their weights stacked, plus the low-rank pair of block minimums and LoRA, split back."""
     names = [node.input[1] for node in nodes]
@@ -173,13 +172,13 @@ def _grouped(g: _Graph, nodes: list, weights: dict, lora: _Lora, decoder: dict) 
     column = 0
     for name, part in zip(names, parts, strict=True):
         for module, size in _modules(name, part.shape[0], decoder):
-            if module in lora.factors:
-                a, b = lora.factors[module]
+            if module in factors:
+                a, b = factors[module]
                 if b.shape[0] != size:
                     raise ExportError(f"the adapter's {module} has {b.shape[0]} outputs, the base's {size}")
-                lora.used.add(module)
+                used.add(module)
                 left.append(g.fp16(f"{module}.lora_A_t", a.T))
-                right.append(g.padded(f"{module}.lora_B_t", lora.scaling * b.T, column, n - column - size))
+                right.append(g.padded(f"{module}.lora_B_t", b.T, column, n - column - size))
             column += size
     low_rank = g.node("MatMul", [x, g.node("Concat", left, f"{tag}.left", axis=1)], f"{tag}.t")
     back = g.node("MatMul", [low_rank, g.node("Concat", right, f"{tag}.right", axis=0)], f"{tag}.r")
@@ -189,28 +188,21 @@ def _grouped(g: _Graph, nodes: list, weights: dict, lora: _Lora, decoder: dict) 
         g.node("Split", [total, sizes], [node.output[0] for node in nodes], axis=-1)
 
 
-class _Lora:
-    """The adapter's factors and scaling, and the modules placed so far."""
-
-    def __init__(self, adapter: str | os.PathLike | None):
-        self.factors, self.scaling = lora_factors(adapter) if adapter else ({}, 1.0)
-        self.used: set[str] = set()
-
-
-def regrid(fp32_folder: Path, adapter: str | os.PathLike | None, out: Path) -> Path:
+def regrid(fp32_folder: Path, factors: dict[str, tuple[np.ndarray, np.ndarray]], out: Path) -> Path:
     """Rewrite the fp32 ONNX build of a GGUF-converted base (``fp32_folder``, the builder's output) into ``out`` with
-    its weights on their own grid and ``adapter`` (a LoRA folder, or None) beside them; ``out``."""
+    its weights on their own grid and the LoRA ``factors`` (``lora_factors``; empty: none) beside them; ``out``."""
     decoder = json.loads((fp32_folder / "genai_config.json").read_text(encoding="utf-8"))["model"]["decoder"]
     model = onnx.load(str(fp32_folder / "model.onnx"))
     graph = model.graph
     weights = {init.name: init for init in graph.initializer}
     if VOCAB not in weights:
         raise ExportError(f"{fp32_folder}: no {VOCAB} (a tied vocabulary matrix) in the graph")
-    lora, g = _Lora(adapter), _Graph()
+    g, used = _Graph(), set()
     vocab = numpy_helper.to_array(weights[VOCAB]).T  # [V, K]
     codes, scale = q8_0_grid(vocab, VOCAB)
     (v, k), nb = vocab.shape, vocab.shape[1] // BLOCK
     vocab_codes, vocab_scales = g.init("vocab.q8", (codes + 128).astype(np.uint8)), g.fp16("vocab.scales", scale)
+    embedding = _output_of(graph, VOCAB)
     by_input: dict[str, list] = {}
     for node in graph.node:
         if node.op_type == "MatMul" and LAYER_MATMUL.fullmatch(node.input[1]):
@@ -219,7 +211,7 @@ def regrid(fp32_folder: Path, adapter: str | os.PathLike | None, out: Path) -> P
         weight = node.input[1] if len(node.input) > 1 else ""
         if node.op_type == "MatMul" and LAYER_MATMUL.fullmatch(weight):
             if by_input[node.input[0]][0] is node:
-                _grouped(g, by_input[node.input[0]], weights, lora, decoder)
+                _grouped(g, by_input[node.input[0]], weights, factors, used, decoder)
         elif node.op_type == "MatMul" and weight == VOCAB:
             blocked = g.node("Reshape", [vocab_codes, g.shape("vocab.s1", v, nb, BLOCK)], "vocab.q8.blocked")
             flat = g.node("Reshape", [vocab_scales, g.shape("vocab.s2", -1)], "vocab.scales.flat")
@@ -228,14 +220,14 @@ def regrid(fp32_folder: Path, adapter: str | os.PathLike | None, out: Path) -> P
             g.node("MatMulNBits", [node.input[0], blocked, flat], list(node.output), **attrs)
         elif node.op_type == "Transpose" and list(node.input) == [VOCAB]:
             continue  # the embedding lookup below reads the 8-bit codes directly
-        elif node.op_type == "Gather" and node.input[0] == _output_of(graph, VOCAB):
+        elif node.op_type == "Gather" and node.input[0] == embedding:
             attrs = {"block_size": BLOCK, "gather_axis": 0, "quantize_axis": 1, "bits": 8}
             g.node("GatherBlockQuantized", [vocab_codes, node.input[1], vocab_scales], list(node.output), **attrs)
         elif VOCAB in node.input or (node.op_type == "MatMul" and weight in weights):
             raise ExportError(f"{node.name}: a {node.op_type} on {weight}, which this build cannot keep on its grid")
         else:
             g.nodes.append(node)
-    missed = sorted(set(lora.factors) - lora.used)
+    missed = sorted(set(factors) - used)
     if missed:
         raise ExportError(f"the adapter changes {', '.join(missed[:4])}…, which the graph has no MatMul for")
     kept = [init for init in graph.initializer if not LAYER_MATMUL.fullmatch(init.name) and init.name != VOCAB]
