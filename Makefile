@@ -81,8 +81,8 @@ baselines: setup
 	done; done
 
 # Merge the adapter into its base and build ONNX Runtime GenAI folders: exports/<adapter>/{merged,fp32,int4,q4} (not
-# in git; q4 keeps the base on its GGUF grid with the adapter unmerged). PRECISIONS, BLOCK_SIZE and ACCURACY_LEVEL set
-# the builds (int4 block size 32 and accuracy level 4 by default).
+# in git; q4 keeps the base on its GGUF grid with the adapter unmerged, in int8). PRECISIONS, BLOCK_SIZE and
+# ACCURACY_LEVEL set the builds (int4 block size 32 and accuracy level 4 by default).
 PRECISIONS ?= fp32 int4 q4
 BLOCK_SIZE ?= 32
 ACCURACY_LEVEL ?= 4

@@ -172,24 +172,34 @@ def _ids(run: Run) -> list[str]:
     return [example["id"] for example in run.examples]
 
 
-def precision_rows(runs: list[Run]) -> list[list[str]]:
-    """The edge builds against PyTorch: each run on another engine after the PyTorch run on the same examples and
-    decoding; JSONExact, how often the parsed output equals PyTorch's, size on disk, and examples per second with its
-    ratio to PyTorch's (when both ran on the same CPU). A build with no such PyTorch run is left out."""
+def edge_groups(runs: list[Run]) -> list[tuple[Run, list[Run]]]:
+    """Each PyTorch run with the runs of other engines on the same examples and decoding; a build with no such PyTorch
+    run is left out."""
 
     def same_examples(a: Run, b: Run) -> bool:
         return (a.dataset.name, a.mode, _ids(a)) == (b.dataset.name, b.mode, _ids(b))
 
-    groups: dict[Path | None, list[Run]] = {}
+    groups: dict[Path | None, tuple[Run, list[Run]]] = {}
     for run in sorted(runs, key=lambda r: (r.dataset.name, MODES.index(r.mode), r.label)):
         torch_run = next((t for t in runs if t.model.engine == "torch" and same_examples(t, run)), None)
         if run.model.engine != "torch" and torch_run is not None:
-            groups.setdefault(torch_run.path, [torch_run]).append(run)
+            groups.setdefault(torch_run.path, (torch_run, []))[1].append(run)
+    return list(groups.values())
+
+
+def _same_parsed(run: Run, torch_run: Run) -> float:
+    """The share of examples whose parsed output equals the PyTorch run's."""
+    same = sum(a["parsed"] == b["parsed"] for a, b in zip(run.examples, torch_run.examples, strict=True))
+    return same / len(run.examples)
+
+
+def precision_rows(runs: list[Run]) -> list[list[str]]:
+    """The edge builds against PyTorch (``edge_groups``): JSONExact, how often the parsed output equals PyTorch's,
+    size on disk, and examples per second with its ratio to PyTorch's (when both ran on the same CPU)."""
     rows = []
-    for torch_run, *builds in groups.values():
+    for torch_run, builds in edge_groups(runs):
         cpu, speed = torch_run.value("provenance.machine.cpu"), torch_run.value("performance.examples_per_s")
         for run in (torch_run, *builds):
-            same = sum(a["parsed"] == b["parsed"] for a, b in zip(run.examples, torch_run.examples, strict=True))
             ratio = run.value("performance.examples_per_s") / speed
             rows.append(
                 [
@@ -197,7 +207,7 @@ def precision_rows(runs: list[Run]) -> list[list[str]]:
                     run.mode,
                     f"{run.model.engine} {run.model.precision}",
                     _pct(run.value("scores.json_exact")),
-                    _pct(same / len(run.examples)),
+                    _pct(_same_parsed(run, torch_run)),
                     "–" if run.model.size_mb is None else f"{run.model.size_mb:.0f}",
                     f"{run.value('performance.examples_per_s'):.3f}",
                     f"{ratio:.2f}x" if run.value("provenance.machine.cpu") == cpu else "other CPU",
@@ -205,6 +215,27 @@ def precision_rows(runs: list[Run]) -> list[list[str]]:
                 ]
             )
     return rows
+
+
+def recommended_build(runs: list[Run]) -> str | None:
+    """The quantized edge build to use: on the largest set of examples any was compared on, the one whose parsed
+    output most often equals PyTorch's; a sentence with its figures (None when no quantized build was compared)."""
+    candidates = [
+        (len(run.examples), _same_parsed(run, torch_run), run, torch_run)
+        for torch_run, builds in edge_groups(runs)
+        for run in builds
+        if run.model.precision != "fp32"
+    ]
+    if not candidates:
+        return None
+    _, same, run, torch_run = max(candidates, key=lambda c: c[:2])
+    where = run.dataset.name + (f" (first {run.dataset.limit})" if run.dataset.limit else "")
+    return (
+        f"Recommended on the edge: **{run.model.precision}** ({run.model.size_mb:.0f} MB on disk). On {where}, "
+        f"{run.mode}, it scores {_pct(run.value('scores.json_exact'))} JSONExact against PyTorch's "
+        f"{_pct(torch_run.value('scores.json_exact'))}, and {_pct(same)} of its answers parse to PyTorch's "
+        f"(`{run.path.name}`)."
+    )
 
 
 def failure_summary(run: Run) -> str:
@@ -330,6 +361,7 @@ def make_card(
                 for m in reference["models"]
             ],
         ),
+        recommended_build=recommended_build(every_run),
         precision_table=edge_rows
         and table(
             [

@@ -72,6 +72,7 @@ class ExportInfo:
     parameters: int
     size_mb: float  # the folder's files on disk, this file and the README aside
     quantization: dict[str, Any] | None = None
+    model_mb: float | None = None  # model.onnx and its data: what ONNX Runtime loads (None: not recorded)
     builder: str = field(default_factory=lambda: _version("onnxruntime-genai"))
 
 
@@ -86,6 +87,11 @@ def folder_mb(folder: Path) -> float:
     """Size on disk of the files in ``folder`` (not recursive), ``export_info.json`` and README.md aside, in MB."""
     files = [p for p in Path(folder).iterdir() if p.is_file() and p.name not in (INFO, "README.md")]
     return round(sum(p.stat().st_size for p in files) / 1e6, 1)
+
+
+def model_mb(folder: Path) -> float:
+    """Size on disk of the ONNX model and its external data (``model.onnx*``) in ``folder``, in MB."""
+    return round(sum(p.stat().st_size for p in Path(folder).glob("model.onnx*")) / 1e6, 1)
 
 
 def read_export_info(folder: str | os.PathLike) -> ExportInfo:
@@ -138,22 +144,17 @@ def check_loads(folder: Path, failure: str) -> Path:
     return folder
 
 
-GRID_SETTINGS = (
-    "layers Q4_1 (fp32 inputs) and vocabulary Q8_0 (int8 inputs) in blocks of 32, as the base's GGUF; "
-    "adapter unmerged, fp16"
-)
-
-
-def build_on_grid(model: str, adapter: str | os.PathLike, out: Path) -> Path:
+def build_on_grid(model: str, adapter: str | os.PathLike, out: Path) -> tuple[Path, str]:
     """Build the base alone at fp32, then rewrite it onto its own grid with the adapter beside it
-    (``maaza.grid_export.regrid``), then load what it wrote; ``ExportError`` when the base is not on such a grid."""
+    (``maaza.grid_export.regrid``), then load what it wrote; the folder and its settings. ``ExportError`` when the
+    base is not on such a grid."""
     from maaza.bases import resolve_base
-    from maaza.grid_export import lora_factors, regrid
+    from maaza.grid_export import SETTINGS, lora_factors, regrid
 
     with tempfile.TemporaryDirectory(prefix="maaza-grid-") as tmp:
         base = build(Path(resolve_base(model)), Path(tmp) / "fp32", "fp32", Quantization())
         regrid(base, lora_factors(model, adapter), out)
-    return check_loads(out, f"ONNX Runtime cannot load the {GRID} build at {out}")
+    return check_loads(out, f"ONNX Runtime cannot load the {GRID} build at {out}"), SETTINGS
 
 
 CARD = """# {name} · ONNX Runtime GenAI, {precision}
@@ -166,7 +167,7 @@ CARD = """# {name} · ONNX Runtime GenAI, {precision}
 | Adapter sha256 | `{sha}` |
 | Precision | {precision}{quantization} |
 | Parameters | {parameters:,} |
-| Size on disk | {size_mb} MB |
+| Size on disk | {size_mb} MB (the model and its weights: {model_mb} MB) |
 
 ## Run it
 
@@ -206,7 +207,8 @@ def write_card(folder: Path, info: ExportInfo) -> None:
     if info.precision == GRID:
         how = (
             f"The base `{info.base}` on its own 4-bit grid, as its GGUF file stores it, with the LoRA adapter "
-            f"`{info.adapter}` beside it, unmerged, in fp16: no weight is rounded twice"
+            f"`{info.adapter}` beside it, unmerged, in int8: the base's weights keep their 4-bit codes, none is "
+            "rounded a second time"
         )
     else:
         how = (
@@ -248,7 +250,8 @@ def export(
     folders = []
     for precision in precisions:
         if precision == GRID:
-            folder, settings = build_on_grid(model, adapter, Path(out) / precision), {"grid": GRID_SETTINGS}
+            folder, grid = build_on_grid(model, adapter, Path(out) / precision)
+            settings = {"grid": grid}
         else:
             folder = build(merged, Path(out) / precision, precision, quantization)
             settings = None if precision == "fp32" else asdict(quantization)
@@ -259,6 +262,7 @@ def export(
             precision=precision,
             parameters=parameters,
             size_mb=folder_mb(folder),
+            model_mb=model_mb(folder),
             quantization=settings,
         )
         write_card(folder, info)

@@ -69,8 +69,10 @@ def test_q4_folder_says_what_it_holds(on_grid):
     info = json.loads((folder / "export_info.json").read_text())
     assert info["precision"] == "q4" and all(w in info["quantization"]["grid"] for w in ("Q4_1", "Q8_0", "unmerged"))
     assert info["size_mb"] == folder_mb(folder) and info["adapter_sha256"] == adapter_hash(adapter)
+    assert 0 < info["model_mb"] <= info["size_mb"]  # the folder adds the tokenizer
     card = (folder / "README.md").read_text()
     assert "unmerged" in card and str(adapter) in card and '--include "onnx/q4/*"' in card
+    assert f"the model and its weights: {info['model_mb']} MB" in card
 
 
 def test_a_base_off_the_grid_is_refused(tmp_path, capsys):

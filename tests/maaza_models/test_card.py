@@ -177,6 +177,7 @@ def test_edge_builds_are_compared_with_the_pytorch_run_on_the_same_examples(scor
     adapter, results = scored
     other = tmp_path / "results"
     shutil.copytree(results, other)
+    assert _card(adapter, results).returncode == 0
     assert "Edge builds" not in ModelCard.load(adapter / "README.md").text
     data = json.loads((results / "test.json").read_text())
     data["model"].update(engine="onnx", precision="int4", size_mb=61.4)
@@ -199,6 +200,26 @@ def test_edge_builds_are_compared_with_the_pytorch_run_on_the_same_examples(scor
     assert rows[0].split(" | ")[4:6] == ["100.0%", "–"] and rows[0].split(" | ")[7] == "1.00x"
     assert rows[1].split(" | ")[4:6] == ["75.0%", "61"] and rows[1].split(" | ")[7] == "2.00x"
     assert "onnx int8" not in card
+
+
+def test_the_card_recommends_the_build_closest_to_pytorch(scored, tmp_path):
+    """Of two quantized builds on the same examples as the PyTorch run, the one whose answers parse to PyTorch's
+    more often is recommended, with its figures; fp32 is never the recommendation."""
+    adapter, results = scored
+    other = tmp_path / "results"
+    shutil.copytree(results, other)
+    data = json.loads((results / "test.json").read_text())
+    (other / "test-onnx-fp32.json").write_text(json.dumps(data | {"model": data["model"] | {"engine": "onnx"}}))
+    close = data | {"model": data["model"] | {"engine": "onnx", "precision": "q4", "size_mb": 99.8}}
+    (other / "test-onnx-q4.json").write_text(json.dumps(close))
+    data["examples"][0]["parsed"] = {"not": "torch's answer"}
+    far = data | {"model": data["model"] | {"engine": "onnx", "precision": "int4", "size_mb": 61.4}}
+    (other / "test-onnx-int4.json").write_text(json.dumps(far))
+    done = _card(adapter, other)
+    assert done.returncode == 0, done.stderr[-2000:]
+    card = ModelCard.load(adapter / "README.md").text
+    assert "Recommended on the edge: **q4** (100 MB on disk). On test, greedy," in card
+    assert "100.0% of its answers parse to PyTorch's (`test-onnx-q4.json`)" in card
 
 
 def test_the_modes_are_compared_on_the_examples_both_scored(scored, tmp_path):
