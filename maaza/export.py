@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -83,15 +84,18 @@ def _version(package: str) -> str:
         return package
 
 
+def _mb(files: Iterable[Path]) -> float:
+    return round(sum(p.stat().st_size for p in files) / 1e6, 1)
+
+
 def folder_mb(folder: Path) -> float:
     """Size on disk of the files in ``folder`` (not recursive), ``export_info.json`` and README.md aside, in MB."""
-    files = [p for p in Path(folder).iterdir() if p.is_file() and p.name not in (INFO, "README.md")]
-    return round(sum(p.stat().st_size for p in files) / 1e6, 1)
+    return _mb(p for p in Path(folder).iterdir() if p.is_file() and p.name not in (INFO, "README.md"))
 
 
 def model_mb(folder: Path) -> float:
     """Size on disk of the ONNX model and its external data (``model.onnx*``) in ``folder``, in MB."""
-    return round(sum(p.stat().st_size for p in Path(folder).glob("model.onnx*")) / 1e6, 1)
+    return _mb(Path(folder).glob("model.onnx*"))
 
 
 def read_export_info(folder: str | os.PathLike) -> ExportInfo:

@@ -26,6 +26,13 @@ def _card(adapter: Path, results: Path, *options: str) -> subprocess.CompletedPr
     )
 
 
+def _card_text(adapter: Path, results: Path) -> str:
+    """The card ``maaza.card`` writes for ``adapter`` from ``results``, once it has exited cleanly."""
+    done = _card(adapter, results)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return ModelCard.load(adapter / "README.md").text
+
+
 @pytest.fixture(scope="module")
 def scored(tmp_path_factory, trained, tiny_base, tiny_dataset) -> tuple[Path, Path]:
     """The tiny adapter (copied) scored by the harness on a "test" split, greedy and constrained."""
@@ -177,8 +184,7 @@ def test_edge_builds_are_compared_with_the_pytorch_run_on_the_same_examples(scor
     adapter, results = scored
     other = tmp_path / "results"
     shutil.copytree(results, other)
-    assert _card(adapter, results).returncode == 0
-    assert "Edge builds" not in ModelCard.load(adapter / "README.md").text
+    assert "Edge builds" not in _card_text(adapter, results)
     data = json.loads((results / "test.json").read_text())
     data["model"].update(engine="onnx", precision="int4", size_mb=61.4)
     data["performance"]["examples_per_s"] *= 2
@@ -189,9 +195,7 @@ def test_edge_builds_are_compared_with_the_pytorch_run_on_the_same_examples(scor
     (other / "test-onnx-int8-first2.json").write_text(
         json.dumps(data | {"model": data["model"] | {"precision": "int8"}})
     )
-    done = _card(adapter, other)
-    assert done.returncode == 0, done.stderr[-2000:]
-    card = ModelCard.load(adapter / "README.md").text
+    card = _card_text(adapter, other)
     assert "## Edge builds (ONNX Runtime GenAI)" in card
     rows = [
         line for line in card.splitlines() if line.startswith(("| test | greedy | torch", "| test | greedy | onnx"))
@@ -215,9 +219,7 @@ def test_the_card_recommends_the_build_closest_to_pytorch(scored, tmp_path):
     data["examples"][0]["parsed"] = {"not": "torch's answer"}
     far = data | {"model": data["model"] | {"engine": "onnx", "precision": "int4", "size_mb": 61.4}}
     (other / "test-onnx-int4.json").write_text(json.dumps(far))
-    done = _card(adapter, other)
-    assert done.returncode == 0, done.stderr[-2000:]
-    card = ModelCard.load(adapter / "README.md").text
+    card = _card_text(adapter, other)
     assert "Recommended on the edge: **q4** (100 MB on disk). On test, greedy," in card
     assert "100.0% of its answers parse to PyTorch's (`test-onnx-q4.json`)" in card
 
@@ -241,9 +243,7 @@ def test_the_modes_are_compared_on_the_examples_both_scored(scored, tmp_path):
     greedy["scores"]["json_exact"] = 1.0
     (other / "test-first2.json").write_text(json.dumps(greedy))
     (other / "test-constrained.json").write_text(json.dumps(constrained))
-    done = _card(adapter, other)
-    assert done.returncode == 0, done.stderr[-2000:]
-    card = ModelCard.load(adapter / "README.md").text
+    card = _card_text(adapter, other)
     assert "Recommended: **greedy** decoding" in card
     assert "mode with the highest JSONExact on `test` (the 2 examples both modes scored)" in card
 
