@@ -183,7 +183,7 @@ def evaluate_model(
     schema_dir: Path | None = None,
     constrained: bool = False,
     limit: int | None = None,
-    batch_size: int = 8,
+    batch_size: int | None = None,
     dataset_dir: Path | None = None,
     metric_path: Path | None = None,
     results_dir: Path = Path("results"),
@@ -252,7 +252,7 @@ def evaluate_model(
     requests = [(ex["schema"], ex["text"]) for ex in examples]
     budgets = [extractor.budget(schema, text) for schema, text in requests]
     started = time.perf_counter()
-    generations = extractor.generate(requests, max_new_tokens=budgets, batch_size=batch_size, progress=True)
+    generations = extractor.generate(requests, max_new_tokens=budgets, batch_size=batch, progress=True)
     wall_s = time.perf_counter() - started
     scores = metric.compute(
         predictions=[g.answer for g in generations],
@@ -398,7 +398,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="torch (default) or onnx: --model is then a folder made by `maaza export`",
     )
     parser.add_argument("--limit", type=int, help="evaluate the first N examples only")
-    parser.add_argument("--batch-size", type=int, default=8, help="sequences decoded together (default 8)")
+    parser.add_argument(
+        "--batch-size", type=int, help="sequences decoded together (default: 8 on torch, 1 on onnx, the faster here)"
+    )
     parser.add_argument(
         "--results-dir", type=Path, default=Path("results"), help="where results files go (default ./results)"
     )
@@ -411,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.limit is not None and args.limit < 1:
         parser.error(f"--limit must be at least 1, got {args.limit}")
-    if args.batch_size < 1:
+    if args.batch_size is not None and args.batch_size < 1:
         parser.error(f"--batch-size must be at least 1, got {args.batch_size}")
     for option, folder in (("--schemas", args.schemas), ("--dataset", args.dataset)):
         if folder is not None and not folder.is_dir():

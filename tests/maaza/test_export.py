@@ -133,7 +133,8 @@ def test_edgejson_eval_onnx_files_its_run_beside_the_torch_run(capsys, tmp_path,
     assert onnx_file.name == torch_file.name.replace(".json", "-onnx-fp32.json")
     torch_run, onnx_run = read_run(torch_file), read_run(onnx_file)
     assert (torch_run.model.engine, torch_run.model.precision) == ("torch", "fp32")
-    assert (onnx_run.model.engine, onnx_run.model.precision, onnx_run.decoding["batch_size"]) == ("onnx", "fp32", 8)
+    assert (onnx_run.model.engine, onnx_run.model.precision) == ("onnx", "fp32")
+    assert (torch_run.decoding["batch_size"], onnx_run.decoding["batch_size"]) == (8, 1)  # each engine's faster
     assert onnx_run.model.size_mb > 0 and onnx_run.model.adapter_sha256 == torch_run.model.adapter_sha256
     assert onnx_run.model.parameters == torch_run.model.parameters
     assert [e["raw_output"] for e in onnx_run.examples] == [e["raw_output"] for e in torch_run.examples]
