@@ -206,6 +206,7 @@ def precision_rows(runs: list[Run]) -> list[list[str]]:
                     run.dataset.name + (f" (first {run.dataset.limit})" if run.dataset.limit else ""),
                     run.mode,
                     f"{run.model.engine} {run.model.precision}",
+                    str(run.decoding["batch_size"]),
                     _pct(run.value("scores.json_exact")),
                     _pct(_same_parsed(run, torch_run)),
                     "–" if run.model.size_mb is None else f"{run.model.size_mb:.0f}",
@@ -230,11 +231,18 @@ def recommended_build(runs: list[Run]) -> str | None:
         return None
     _, same, run, torch_run = max(candidates, key=lambda c: c[:2])
     where = run.dataset.name + (f" (first {run.dataset.limit})" if run.dataset.limit else "")
+    cpu = run.value("provenance.machine.cpu")
+    speed = (
+        f" `edgejson-eval` ran it in {torch_run.value('performance.wall_s') / run.value('performance.wall_s'):.2f}x "
+        f"less wall time than PyTorch on the same CPU ({cpu})."
+        if cpu == torch_run.value("provenance.machine.cpu")
+        else ""
+    )
     return (
         f"Recommended on the edge: **{run.model.precision}** ({run.model.size_mb:.0f} MB on disk). On {where}, "
         f"{run.mode}, it scores {_pct(run.value('scores.json_exact'))} JSONExact against PyTorch's "
         f"{_pct(torch_run.value('scores.json_exact'))}, and {_pct(same)} of its answers parse to PyTorch's "
-        f"(`{run.path.name}`)."
+        f"(`{run.path.name}`).{speed}"
     )
 
 
@@ -368,6 +376,7 @@ def make_card(
                 "split",
                 "decoding",
                 "engine",
+                "batch",
                 "JSONExact",
                 "parsed output = PyTorch's",
                 "size (MB)",

@@ -1,8 +1,9 @@
 """Text -> JSON with a base (and optionally a LoRA adapter): the canonical prompt, greedy batched decoding that stops
 each sequence as soon as its JSON object is complete, and optional schema-constrained decoding. Two engines: ``torch``
-(transformers) and ``onnx`` (an ONNX Runtime GenAI folder made by ``maaza export``), both able to batch. Torch engine
-only: ``spans=True`` adds the span rule to constrained decoding (``maaza.spans``: free-form strings are copied from the
-text), and with ``key_check=True`` each answer then goes through the optional-key check of ``maaza.key_check``.
+(transformers) and ``onnx`` (an ONNX Runtime GenAI folder made by ``maaza export``), both able to batch. With
+``key_check=True`` each answer then goes through the optional-key check of ``maaza.key_check``; torch engine only,
+``spans=True`` adds the span rule to constrained decoding (``maaza.spans``: free-form strings are copied from the
+text).
 
 Usage: ``Extractor.load().extract("contact_info", "Reach Ana Diaz at ana@diaz.dev")``
 """
@@ -68,12 +69,10 @@ def check_text(text: str) -> str:
     return text
 
 
-def check_decoding(engine: str, constrained: bool, key_check: bool, spans: bool, flags: bool = False) -> None:
-    """ValueError when decoding options do not go together: the key check and the span rule run on the torch engine,
-    the span rule within constrained decoding. ``flags``: the message names them as command-line flags."""
-    key_name, span_name = ("--key-check", "--spans") if flags else ("the key check", "the span rule")
-    if key_check and engine != "torch":
-        raise ValueError(f"{key_name} scores answers with the torch engine: use --engine torch")
+def check_decoding(engine: str, constrained: bool, spans: bool, flags: bool = False) -> None:
+    """ValueError when decoding options do not go together: the span rule runs on the torch engine, within
+    constrained decoding. ``flags``: the message names them as command-line flags."""
+    span_name = "--spans" if flags else "the span rule"
     if spans and engine != "torch":
         raise ValueError(f"{span_name} runs on the torch engine: use --engine torch")
     if spans and not constrained:
@@ -219,7 +218,7 @@ class Extractor:
         ``engine="onnx"``, ``model`` is a folder made by ``maaza export`` (its adapter merged in already)."""
         if engine not in ENGINES:
             raise ValueError(f"unknown engine {engine!r}: choose from {', '.join(ENGINES)}")
-        check_decoding(engine, constrained, key_check, spans)
+        check_decoding(engine, constrained, spans)
         if engine == "onnx":
             if adapter is not None:
                 raise ValueError(
@@ -273,7 +272,7 @@ class Extractor:
         The onnx engine decodes constrained requests one at a time (its guidance is one grammar for all rows).
         With the key check, a request's latency runs until its checked answer is ready.
         """
-        check_decoding(self.engine, self.constrained, self.key_check, self.spans)
+        check_decoding(self.engine, self.constrained, self.spans)
         batch_size = self.batch_size(batch_size)
         schemas = [schema if isinstance(schema, dict) else load_schema(schema) for schema, _ in requests]
         prompts = [self.prompt_ids(schema, text) for schema, (_, text) in zip(schemas, requests, strict=True)]

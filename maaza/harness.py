@@ -212,7 +212,7 @@ def evaluate_model(
         schemas=str(schema_dir) if schema_dir else None,
         limit=len(examples) if len(examples) < len(every) else None,
     )
-    check_decoding(engine, constrained, key_check, spans, flags=True)
+    check_decoding(engine, constrained, spans, flags=True)
     if engine == "onnx":
         if adapter is not None:
             raise ValueError("--engine onnx: the adapter is merged into the ONNX folder; give no --adapter")

@@ -20,6 +20,7 @@ import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from edgejson import format_answer
+from maaza.onnx_engine import OnnxModel
 
 Path = tuple[str | int, ...]  # keys and array indexes from the answer's root
 BATCH = 16  # answers scored in one forward pass
@@ -60,16 +61,24 @@ def dotted(path: Path) -> str:
     return "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in path).lstrip(".")
 
 
-@torch.inference_mode()
 def log_likelihoods(
-    model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompt: list[int], answers: list[Any]
+    model: PreTrainedModel | OnnxModel, tokenizer: PreTrainedTokenizerBase, prompt: list[int], answers: list[Any]
 ) -> list[float]:
     """The log-likelihood of each answer, written as ``edgejson.format_answer`` writes it and ended by EOS, after
-    ``prompt``; the prompt is encoded once per :data:`BATCH` answers."""
+    ``prompt``; on torch the prompt is encoded once per :data:`BATCH` answers, on onnx once."""
     completions = [
         tokenizer(format_answer(answer), add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
         for answer in answers
     ]
+    if isinstance(model, OnnxModel):
+        return model.log_likelihoods(prompt, completions)
+    return _torch_log_likelihoods(model, tokenizer, prompt, completions)
+
+
+@torch.inference_mode()
+def _torch_log_likelihoods(
+    model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, prompt: list[int], completions: list[list[int]]
+) -> list[float]:
     scores: list[float] = []
     device = model.device
     for start in range(0, len(completions), BATCH):
@@ -93,7 +102,7 @@ def log_likelihoods(
 
 
 def check_keys(
-    model: PreTrainedModel,
+    model: PreTrainedModel | OnnxModel,
     tokenizer: PreTrainedTokenizerBase,
     prompt: list[int],
     schema: dict[str, Any],

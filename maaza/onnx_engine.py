@@ -1,6 +1,7 @@
 """The ONNX engine of ``Extractor``: an ONNX Runtime GenAI folder (``maaza export``) decoding greedily, in batches of
 right-padded prompts (ONNX Runtime GenAI reads trailing pad tokens as padding; left padding changes its outputs), or
-one request at a time with JSON-Schema guidance (compact JSON, as the torch engine's grammar writes it).
+one request at a time with JSON-Schema guidance (compact JSON, as the torch engine's grammar writes it); it scores
+answers for the optional-key check.
 
 Usage: ``Extractor.load("exports/maaza-mlm-135m-json/int4", engine="onnx")``
 """
@@ -40,6 +41,12 @@ def strict(schema: Any) -> Any:
     return out
 
 
+def _log_softmax(logits: np.ndarray) -> np.ndarray:
+    logits = logits.astype(np.float64)
+    top = logits.max(-1, keepdims=True)
+    return logits - top - np.log(np.exp(logits - top).sum(-1, keepdims=True))
+
+
 class OnnxModel:
     """An ONNX Runtime GenAI model folder: its context, EOS ids, precision, and a greedy generator per request."""
 
@@ -57,6 +64,26 @@ class OnnxModel:
         self.info = read_export_info(folder) if (self.folder / "export_info.json").is_file() else None
         self.precision = self.info.precision if self.info else "unknown"
         self.model = self.og.Model(str(self.folder))
+
+    def log_likelihoods(self, prompt: list[int], completions: list[list[int]]) -> list[float]:
+        """The log-likelihood of each completion after ``prompt``: the prompt is encoded once, each completion appended
+        to it and rewound (``maaza.key_check`` on this engine)."""
+        longest = len(prompt) + max(map(len, completions))
+        params = self.og.GeneratorParams(self.model)
+        params.set_search_options(do_sample=False, max_length=min(self.context, longest), batch_size=1)
+        generator = self.og.Generator(self.model, params)
+        generator.append_tokens(np.array([prompt], dtype=np.int32))
+        first = _log_softmax(generator.get_output("logits")[0, -1])
+        scores = []
+        for completion in completions:
+            score = float(first[completion[0]])
+            if len(completion) > 1:
+                generator.append_tokens(np.array([completion[:-1]], dtype=np.int32))
+                steps = _log_softmax(generator.get_output("logits")[0])
+                score += float(steps[np.arange(len(completion) - 1), completion[1:]].sum())
+                generator.rewind_to(len(prompt))
+            scores.append(score)
+        return scores
 
     def num_parameters(self) -> int | None:
         return self.info.parameters if self.info else None

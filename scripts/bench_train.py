@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RECIPE = ROOT / "maaza_models" / "recipes" / "maaza-mlm-135m-json.yaml"
 ATTENTION = ["q_proj", "k_proj", "v_proj", "o_proj"]
 ALL_LINEAR = [*ATTENTION, "gate_proj", "up_proj", "down_proj"]
+UPPER_HALF = [r"model\.layers\.(1[5-9]|2[0-9])\..*_proj"]  # one string: a regex (PEFT); layers 15-29 of SmolLM2's 30
 
 # The reference: fp32, attention-only LoRA without dropout, random batch order (padded to their longest row), the
 # answer-only head.
@@ -65,6 +66,7 @@ SETTINGS: dict[str, dict] = {
     "group_by_length": {"train_sampling_strategy": "group_by_length"},
     "packing (best-fit, 1024-token bins)": {"packing": True},
     "LoRA attention + MLP": {"lora_target_modules": ALL_LINEAR},
+    "LoRA attention + MLP, layers 15-29 only": {"lora_target_modules": UPPER_HALF},
 }
 
 

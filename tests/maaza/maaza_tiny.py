@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 from peft import LoraConfig, get_peft_model
-from tiny_models import CHATML, random_llama
+from tiny_models import CHATML, random_llama, save_taught_model
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers
 from transformers import LlamaForCausalLM, PreTrainedTokenizerFast
 
@@ -74,6 +74,20 @@ def save_tiny_adapter(base_folder: Path, out: Path, made_for: str | Path) -> Pat
         model, LoraConfig(r=4, target_modules=["q_proj", "v_proj"], init_lora_weights=False)
     ).save_pretrained(out)
     return out
+
+
+def export_taught_model(root: Path, messages: list[dict[str, str]], completion: str) -> tuple[Path, Path]:
+    """A tiny model taught ``completion`` for ``messages`` (``save_taught_model``, 2 heads of 16 values: ONNX Runtime's
+    attention) and ``maaza export`` of it with an adapter that changes nothing: the base and its fp32 ONNX folder."""
+    from maaza.cli import main
+
+    base = save_taught_model(root / "taught", messages, completion, num_attention_heads=2, num_key_value_heads=2)
+    model = LlamaForCausalLM.from_pretrained(base)
+    model.name_or_path = str(base)
+    get_peft_model(model, LoraConfig(r=2, target_modules=["q_proj"])).save_pretrained(root / "zero")  # B = 0
+    argv = ["export", "--model", base, "--adapter", root / "zero", "--out", root / "out", "--precision", "fp32"]
+    assert main(list(map(str, argv))) == 0
+    return base, root / "out" / "fp32"
 
 
 def write_jsonl(path: Path, rows: list) -> Path:

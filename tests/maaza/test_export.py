@@ -8,10 +8,16 @@ from dataclasses import replace
 
 import jsonschema
 import pytest
-from maaza_tiny import CLOSED_SCHEMA, SENSOR_SCHEMA, TAUGHT, TEXTS, run_command, save_tiny_adapter, save_tiny_model
-from peft import LoraConfig, get_peft_model
-from tiny_models import save_taught_model
-from transformers import LlamaForCausalLM
+from maaza_tiny import (
+    CLOSED_SCHEMA,
+    SENSOR_SCHEMA,
+    TAUGHT,
+    TEXTS,
+    export_taught_model,
+    run_command,
+    save_tiny_adapter,
+    save_tiny_model,
+)
 
 from edgejson import build_messages
 from maaza import harness
@@ -104,17 +110,10 @@ def test_guidance_allows_no_key_the_schema_leaves_unsaid_as_the_torch_grammar(ex
 
 def test_a_taught_model_gives_its_answer_through_maaza_extract(capsys, tmp_path):
     schema, text, _ = TAUGHT[1]
-    heads = {"num_attention_heads": 2, "num_key_value_heads": 2}  # 2 heads of 16 values: ONNX Runtime's attention
-    base = save_taught_model(tmp_path / "taught", build_messages(schema, text), TAUGHT[1][2], **heads)
-    model = LlamaForCausalLM.from_pretrained(base)
-    model.name_or_path = str(base)
-    get_peft_model(model, LoraConfig(r=2, target_modules=["q_proj"])).save_pretrained(tmp_path / "zero")  # B = 0
-    out = tmp_path / "out"
-    assert main(["export", "--model", str(base), "--adapter", str(tmp_path / "zero"), "--out", str(out),
-                 "--precision", "fp32"]) == 0  # fmt: skip
+    _, folder = export_taught_model(tmp_path, build_messages(schema, text), TAUGHT[1][2])
     (tmp_path / "sensor.json").write_text(json.dumps(SENSOR_SCHEMA))
     capsys.readouterr()
-    argv = ("extract", "--engine", "onnx", "--model", out / "fp32", "--schema", tmp_path / "sensor.json")
+    argv = ("extract", "--engine", "onnx", "--model", folder, "--schema", tmp_path / "sensor.json")
     code, printed, err = run_command(capsys, main, *argv, "--text", text, "--compact")
     assert code == 0, err
     assert json.loads(printed) == {"temp": 21.5} and "(onnx fp32)" in err
