@@ -55,10 +55,11 @@ REPEATS, MAX_BLOCK, MIN_LOOP = 3, 64, 24
 # which the grammar's closing tokens win wherever it allows one (maaza.constrained), so that it ends a valid object.
 CLOSE_TOKENS = 96
 ENGINES = ("torch", "onnx")
-# Sequences decoded together by default. ONNX Runtime GenAI decodes a batch until its longest row ends, and its 4-bit
-# MatMuls lose their one-row kernel: one request at a time was faster for every precision measured (first 16 test
-# examples, v0.3, 2-core Xeon: q4 0.445 against 0.353 examples/s in batches of 8, int4 0.624 against 0.480).
-BATCH_SIZES = {"torch": 8, "onnx": 1}
+# Sequences decoded together by default. ONNX Runtime GenAI decodes a batch until its longest row ends, and the 4- and
+# 8-bit builds' MatMulNBits lose their one-row kernel in a batch: those decode one request at a time, the faster for
+# them (first 16 test examples, v0.3, 2-core AMD EPYC: q4 0.445 against 0.353 examples/s in batches of 8, int4 0.624
+# against 0.480); fp32 ONNX batches as torch does (0.279 against 0.221 one at a time).
+BATCH_SIZE = 8
 TORCH_PRECISIONS = {torch.float32: "fp32", torch.float16: "fp16", torch.bfloat16: "bf16"}
 
 
@@ -268,7 +269,7 @@ class Extractor:
         ``max_new_tokens``: one budget for all, one per request, or None for each request's own :meth:`budget`.
         A sequence that starts to loop stops there (``stop="repetition"``).
         ``max_seconds``: generation stops (``stop="time"``) once this long has passed since the call began.
-        ``batch_size``: sequences decoded together, None for the engine's default (:data:`BATCH_SIZES`).
+        ``batch_size``: sequences decoded together, None for the default of :meth:`batch_size`.
         The onnx engine decodes constrained requests one at a time (its guidance is one grammar for all rows).
         With the key check, a request's latency runs until its checked answer is ready.
         """
@@ -311,11 +312,13 @@ class Extractor:
         return results
 
     def batch_size(self, requested: int | None = None) -> int:
-        """The sequences decoded together for ``requested`` (None: the engine's default, :data:`BATCH_SIZES`); 1 for
-        constrained onnx (its guidance is one grammar)."""
+        """The sequences decoded together for ``requested``; None: :data:`BATCH_SIZE`, or 1 for a quantized ONNX
+        build. Constrained onnx decodes one request at a time (its guidance is one grammar)."""
         if self.engine == "onnx" and self.constrained:
             return 1
-        return requested or BATCH_SIZES[self.engine]
+        if requested is not None:
+            return requested
+        return 1 if self.engine == "onnx" and self.precision != "fp32" else BATCH_SIZE
 
     def _fit_context(self, prompt_tokens: int, budget: int) -> int:
         if budget < 1:

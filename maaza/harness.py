@@ -399,7 +399,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--limit", type=int, help="evaluate the first N examples only")
     parser.add_argument(
-        "--batch-size", type=int, help="sequences decoded together (default: 8 on torch, 1 on onnx, the faster here)"
+        "--batch-size", type=int, help="sequences decoded together (default 8; a quantized ONNX build 1, its faster)"
     )
     parser.add_argument(
         "--results-dir", type=Path, default=Path("results"), help="where results files go (default ./results)"
