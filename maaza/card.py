@@ -232,9 +232,9 @@ def recommended_build(runs: list[Run]) -> str | None:
     _, same, run, torch_run = max(candidates, key=lambda c: c[:2])
     where = run.dataset.name + (f" (first {run.dataset.limit})" if run.dataset.limit else "")
     cpu = run.value("provenance.machine.cpu")
+    ratio = run.value("performance.examples_per_s") / torch_run.value("performance.examples_per_s")
     speed = (
-        f" `edgejson-eval` ran it in {torch_run.value('performance.wall_s') / run.value('performance.wall_s'):.2f}x "
-        f"less wall time than PyTorch on the same CPU ({cpu})."
+        f" `edgejson-eval` ran it at {ratio:.2f}x PyTorch's examples per second, on the same CPU ({cpu})."
         if cpu == torch_run.value("provenance.machine.cpu")
         else ""
     )

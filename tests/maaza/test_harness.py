@@ -153,11 +153,10 @@ def test_a_run_with_the_key_check_scores_the_checked_answer(capsys, tmp_path, ti
     assert run["scores"]["json_exact"] == 1.0
 
 
-def test_the_key_check_needs_the_torch_engine(capsys, tmp_path, tickets):
-    code, _, err = run_eval(
-        capsys, "--engine", "onnx", "--model", tmp_path, "--data", tickets, "--key-check", "--results-dir", tmp_path
-    )
-    assert code == 2 and "--key-check scores answers with the torch engine" in err
+def test_the_span_rule_needs_the_torch_engine(capsys, tmp_path, tickets):
+    argv = ("--engine", "onnx", "--model", tmp_path, "--data", tickets, "--constrained", "--spans", "--key-check")
+    code, _, err = run_eval(capsys, *argv, "--results-dir", tmp_path)
+    assert code == 2 and "--spans runs on the torch engine" in err and "--key-check" not in err
 
 
 def test_a_run_with_the_span_rule_copies_its_strings_from_the_text(capsys, tmp_path, tiny_model):
