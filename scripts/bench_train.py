@@ -96,6 +96,7 @@ def measure(recipe: Path, overrides: dict, data_dir: Path) -> dict:
         fields = {
             **overrides,
             "dataset_name": str(data_dir),
+            "dataset_configs": ["default"],  # the rows written to data_dir, whatever mix the recipe trains on
             "output_dir": out,
             "adapter_dir": f"{out}/adapter",
             "max_steps": 1,  # set below to one pass over the prepared (maybe packed) rows
