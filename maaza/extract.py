@@ -227,7 +227,8 @@ class Extractor:
                     "as the model and no adapter"
                 )
             onnx = OnnxModel(model)
-            return cls(onnx, prepare_tokenizer(AutoTokenizer.from_pretrained(onnx.folder)), constrained=constrained)
+            tokenizer = prepare_tokenizer(AutoTokenizer.from_pretrained(onnx.folder))
+            return cls(onnx, tokenizer, constrained=constrained, key_check=key_check)
         base, tokenizer = load_base(model)
         if adapter is not None:
             base = attach_adapter(base, str(model), adapter)

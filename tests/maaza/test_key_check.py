@@ -65,6 +65,7 @@ def test_the_onnx_engine_drops_the_same_keys_with_the_same_scores(taught, tmp_pa
     base, folder = export_taught_model(tmp_path, build_messages(TEAM, TEXT), ANSWER)
     torch_engine = Extractor.load(str(base), key_check=True)
     onnx_engine = Extractor.load(folder, engine="onnx", key_check=True)
+    assert onnx_engine.key_check  # its answers go through the check
     prompt = onnx_engine.prompt_ids(TEAM, TEXT)
     answers = [INVENTED, TAUGHT, {"name": "Ana", "team": []}]
     expected = log_likelihoods(torch_engine.model, torch_engine.tokenizer, prompt, answers)
