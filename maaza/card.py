@@ -187,7 +187,7 @@ def edge_groups(runs: list[Run]) -> list[tuple[Run, list[Run]]]:
     return list(groups.values())
 
 
-def _same_parsed(run: Run, torch_run: Run) -> float:
+def same_parsed(run: Run, torch_run: Run) -> float:
     """The share of examples whose parsed output equals the PyTorch run's."""
     same = sum(a["parsed"] == b["parsed"] for a, b in zip(run.examples, torch_run.examples, strict=True))
     return same / len(run.examples)
@@ -208,7 +208,7 @@ def precision_rows(runs: list[Run]) -> list[list[str]]:
                     f"{run.model.engine} {run.model.precision}",
                     str(run.decoding["batch_size"]),
                     _pct(run.value("scores.json_exact")),
-                    _pct(_same_parsed(run, torch_run)),
+                    _pct(same_parsed(run, torch_run)),
                     "–" if run.model.size_mb is None else f"{run.model.size_mb:.0f}",
                     f"{run.value('performance.examples_per_s'):.3f}",
                     f"{ratio:.2f}x" if run.value("provenance.machine.cpu") == cpu else "other CPU",
@@ -222,7 +222,7 @@ def recommended_build(runs: list[Run]) -> str | None:
     """The quantized edge build to use: on the largest set of examples any was compared on, the one whose parsed
     output most often equals PyTorch's; a sentence with its figures (None when no quantized build was compared)."""
     candidates = [
-        (len(run.examples), _same_parsed(run, torch_run), run, torch_run)
+        (len(run.examples), same_parsed(run, torch_run), run, torch_run)
         for torch_run, builds in edge_groups(runs)
         for run in builds
         if run.model.precision != "fp32"

@@ -41,10 +41,11 @@ def strict(schema: Any) -> Any:
     return out
 
 
-def _log_softmax(logits: np.ndarray) -> np.ndarray:
-    logits = logits.astype(np.float64)
-    top = logits.max(-1, keepdims=True)
-    return logits - top - np.log(np.exp(logits - top).sum(-1, keepdims=True))
+def _log_probs(logits: np.ndarray, tokens: list[int]) -> np.ndarray:
+    """The log-probability of each ``tokens[i]`` under ``logits[i]`` (fp32, as the torch engine scores them)."""
+    top = logits.max(-1)
+    chosen = logits[np.arange(len(tokens)), tokens]
+    return chosen - top - np.log(np.exp(logits - top[:, None]).sum(-1))
 
 
 class OnnxModel:
@@ -73,16 +74,13 @@ class OnnxModel:
         params.set_search_options(do_sample=False, max_length=min(self.context, longest), batch_size=1)
         generator = self.og.Generator(self.model, params)
         generator.append_tokens(np.array([prompt], dtype=np.int32))
-        first = _log_softmax(generator.get_output("logits")[0, -1])
+        first = generator.get_output("logits")[0, -1:]  # the prompt's last position predicts each first token
         scores = []
-        for completion in completions:
-            score = float(first[completion[0]])
-            if len(completion) > 1:
-                generator.append_tokens(np.array([completion[:-1]], dtype=np.int32))
-                steps = _log_softmax(generator.get_output("logits")[0])
-                score += float(steps[np.arange(len(completion) - 1), completion[1:]].sum())
-                generator.rewind_to(len(prompt))
-            scores.append(score)
+        for completion in completions:  # an answer and its EOS: two tokens at least
+            generator.append_tokens(np.array([completion[:-1]], dtype=np.int32))
+            logits = np.concatenate([first, generator.get_output("logits")[0]])
+            scores.append(float(_log_probs(logits, completion).sum()))
+            generator.rewind_to(len(prompt))
         return scores
 
     def num_parameters(self) -> int | None:

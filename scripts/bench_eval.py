@@ -21,6 +21,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the maaza commands set it, before torch loads OpenMP
 
 from maaza.bases import DEFAULT_BASE  # noqa: E402
+from maaza.card import same_parsed  # noqa: E402
 from maaza.harness import evaluate_model  # noqa: E402
 from maaza.machine import machine  # noqa: E402
 from maaza.results import Run  # noqa: E402
@@ -37,9 +38,8 @@ def line(run: Run, path: Path, reference: Run | None) -> dict:
         "json_exact": run.scores["json_exact"],
     }
     if reference is not None:
-        same = [a["parsed"] == b["parsed"] for a, b in zip(run.examples, reference.examples, strict=True)]
         figures["wall_vs_torch"] = reference.performance["wall_s"] / run.performance["wall_s"]
-        figures["same_parsed_as_torch"] = sum(same) / len(same)
+        figures["same_parsed_as_torch"] = same_parsed(run, reference)
     print(
         f"{figures['engine']:<40} batch {figures['batch_size']}  wall {figures['wall_s']:>8.1f} s  "
         f"{figures['examples_per_s']:.3f} ex/s  JSONExact {100 * figures['json_exact']:.1f}%"
