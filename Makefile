@@ -61,8 +61,8 @@ experiment: base
 	  --data edgejson_dataset/data/generated/validation.jsonl --results-dir $(EXP_RESULTS)
 	$(PY) scripts/experiments_table.py --results $(EXP_RESULTS)
 
-# Score the adapter on test and test_unseen, greedy, constrained, with the key check, and with the span rule too: one
-# results file each under results/.
+# Score the adapter on test and test_unseen, greedy, constrained, with the key check, with the span rule too, and with
+# the value check as well: one results file each under results/.
 eval: base
 	for split in test test_unseen; do \
 	  $(PY) -m maaza.harness --model $(BASE) --adapter $(ADAPTER) --split $$split || exit 1; \
@@ -70,6 +70,8 @@ eval: base
 	  $(PY) -m maaza.harness --model $(BASE) --adapter $(ADAPTER) --split $$split --constrained --key-check || exit 1; \
 	  $(PY) -m maaza.harness --model $(BASE) --adapter $(ADAPTER) --split $$split --constrained --spans --key-check \
 	    || exit 1; \
+	  $(PY) -m maaza.harness --model $(BASE) --adapter $(ADAPTER) --split $$split --constrained --spans --key-check \
+	    --value-check || exit 1; \
 	done
 	$(MAKE) --no-print-directory card readme
 

@@ -259,10 +259,11 @@ def _exact_on(run: Run, ids: set[str]) -> float:
     return sum(scores) / len(scores)
 
 
-def _preference(run: Run) -> tuple[bool, bool, bool]:
+def _preference(run: Run) -> tuple[bool, bool, bool, bool]:
     """How ties between modes break: constrained first (its output is schema-valid by construction), then the mode
-    without the key check (it costs a scoring pass), then the one without the span rule (the fewer rules)."""
-    return run.constrained, not run.key_check, not run.spans
+    without the key check (it costs a scoring pass), then the one without the span rule, then the one without the
+    value check (the fewer rules)."""
+    return run.constrained, not run.key_check, not run.spans, not run.value_check
 
 
 def recommended_mode(runs: dict[tuple[str, str], Run]) -> tuple[str, str | None]:
@@ -283,9 +284,14 @@ def recommended_mode(runs: dict[tuple[str, str], Run]) -> tuple[str, str | None]
 
 
 def extract_flags(run: Run) -> str:
-    """The options of ``maaza extract`` that decode as ``run`` did: `` --constrained --spans --key-check`` or
-    fewer."""
-    flags = [("--constrained", run.constrained), ("--spans", run.spans), ("--key-check", run.key_check)]
+    """The options of ``maaza extract`` that decode as ``run`` did: `` --constrained --spans --key-check
+    --value-check`` or fewer."""
+    flags = [
+        ("--constrained", run.constrained),
+        ("--spans", run.spans),
+        ("--key-check", run.key_check),
+        ("--value-check", run.value_check),
+    ]
     return "".join(f" {flag}" for flag, used in flags if used)
 
 

@@ -71,6 +71,7 @@ def _extract(args: argparse.Namespace) -> int:
         engine=args.engine,
         key_check=args.key_check,
         spans=args.spans,
+        value_check=args.value_check,
     )
     engine = f" ({extractor.engine} {extractor.precision})"
     print(f"maaza: {model}" + (f" + adapter {adapter}" if adapter else "") + engine, file=sys.stderr)
@@ -81,7 +82,8 @@ def _extract(args: argparse.Namespace) -> int:
         print(generation.raw, file=sys.stderr)
         return 1
     if generation.dropped:
-        print(f"maaza: the key check dropped {', '.join(generation.dropped)}", file=sys.stderr)
+        checks = " and ".join(name for name, ran in (("value", args.value_check), ("key", args.key_check)) if ran)
+        print(f"maaza: the {checks} check dropped {', '.join(generation.dropped)}", file=sys.stderr)
     print(json.dumps(generation.output, ensure_ascii=False, indent=None if args.compact else 2))
     errors = validation_errors(generation.output, validator)
     if errors:

@@ -1,9 +1,9 @@
 """Text -> JSON with a base (and optionally a LoRA adapter): the canonical prompt, greedy batched decoding that stops
 each sequence as soon as its JSON object is complete, and optional schema-constrained decoding. Two engines: ``torch``
 (transformers) and ``onnx`` (an ONNX Runtime GenAI folder made by ``maaza export``), both able to batch. With
-``key_check=True`` each answer then goes through the optional-key check of ``maaza.key_check``; torch engine only,
-``spans=True`` adds the span rule to constrained decoding (``maaza.spans``: free-form strings are copied from the
-text).
+``value_check=True`` each answer then goes through the value check of ``maaza.value_check``, with ``key_check=True``
+through the optional-key check of ``maaza.key_check``; torch engine only, ``spans=True`` adds the span rule to
+constrained decoding (``maaza.spans``: free-form strings are copied from the text).
 
 Usage: ``Extractor.load().extract("contact_info", "Reach Ana Diaz at ana@diaz.dev")``
 """
@@ -40,6 +40,7 @@ from maaza.constrained import SchemaConstraint
 from maaza.jsonscan import ObjectScanner
 from maaza.key_check import check_keys
 from maaza.onnx_engine import OnnxModel
+from maaza.value_check import check_values
 
 # The released Maaza adapter, relative to the working directory (a clone): ``maaza extract`` uses it when no --model is
 # named and it is there.
@@ -97,11 +98,11 @@ class Generation:
     latency_s: float  # from the start of its batch until its sequence was finished
     stop: str  # "json" (object complete), "closed" (complete after closing, constrained: see CLOSE_TOKENS), "eos",
     # "budget", "repetition" (a loop, see looping) or "time" (max_seconds)
-    dropped: list[str] = field(default_factory=list)  # keys the optional-key check removed from the object read
+    dropped: list[str] = field(default_factory=list)  # keys the value and key checks removed from the object read
 
     @property
     def answer(self) -> str:
-        """The answer as text: ``raw``, or the checked object as compact JSON when the key check dropped keys."""
+        """The answer as text: ``raw``, or the checked object as compact JSON when a check dropped keys."""
         return format_answer(self.output) if self.dropped else self.raw
 
 
@@ -177,8 +178,9 @@ class _StopAtObjectEnd(StoppingCriteria):
 
 class Extractor:
     """A model and tokenizer ready to extract JSON; ``constrained=True`` makes outputs follow their JSON Schema,
-    ``spans=True`` (with it) makes each free-form string a span of the text (``maaza.spans``), ``key_check=True``
-    drops the optional keys the model finds the answer likelier without (``maaza.key_check``).
+    ``spans=True`` (with it) makes each free-form string a span of the text (``maaza.spans``), ``value_check=True``
+    drops the optional keys whose number or enum value the text never states (``maaza.value_check``), then
+    ``key_check=True`` those the model finds the answer likelier without (``maaza.key_check``).
 
     ``model``: a transformers model (engine ``torch``) or an ``OnnxModel`` (engine ``onnx``).
     """
@@ -190,9 +192,10 @@ class Extractor:
         constrained: bool = False,
         key_check: bool = False,
         spans: bool = False,
+        value_check: bool = False,
     ):
         self.model, self.tokenizer, self.constrained, self.key_check = model, tokenizer, constrained, key_check
-        self.spans = spans
+        self.spans, self.value_check = spans, value_check
         if isinstance(model, OnnxModel):
             self.engine, self.precision, self.context = "onnx", model.precision, model.context
             eos: Any = model.eos_token_ids
@@ -214,6 +217,7 @@ class Extractor:
         engine: str = "torch",
         key_check: bool = False,
         spans: bool = False,
+        value_check: bool = False,
     ) -> Extractor:
         """Load a base (registry name, local folder or Hub id), merge an optional LoRA adapter into it; with
         ``engine="onnx"``, ``model`` is a folder made by ``maaza export`` (its adapter merged in already)."""
@@ -228,11 +232,11 @@ class Extractor:
                 )
             onnx = OnnxModel(model)
             tokenizer = prepare_tokenizer(AutoTokenizer.from_pretrained(onnx.folder))
-            return cls(onnx, tokenizer, constrained=constrained, key_check=key_check)
+            return cls(onnx, tokenizer, constrained=constrained, key_check=key_check, value_check=value_check)
         base, tokenizer = load_base(model)
         if adapter is not None:
             base = attach_adapter(base, str(model), adapter)
-        return cls(base, tokenizer, constrained=constrained, key_check=key_check, spans=spans)
+        return cls(base, tokenizer, constrained=constrained, key_check=key_check, spans=spans, value_check=value_check)
 
     @property
     def constraint(self) -> SchemaConstraint:
@@ -272,7 +276,7 @@ class Extractor:
         ``max_seconds``: generation stops (``stop="time"``) once this long has passed since the call began.
         ``batch_size``: sequences decoded together, None for the default of :meth:`batch_size`.
         The onnx engine decodes constrained requests one at a time (its guidance is one grammar for all rows).
-        With the key check, a request's latency runs until its checked answer is ready.
+        With the value or key check, a request's latency runs until its checked answer is ready.
         """
         check_decoding(self.engine, self.constrained, self.spans)
         batch_size = self.batch_size(batch_size)
@@ -301,16 +305,23 @@ class Extractor:
                     deadline,
                 )
                 for i, generation in zip(rows, batch, strict=True):
-                    if self.key_check and generation.output is not None:
-                        output, dropped = check_keys(
-                            self.model, self.tokenizer, prompts[i], schemas[i], generation.output
-                        )
-                        generation = replace(
-                            generation, output=output, dropped=dropped, latency_s=time.perf_counter() - started
-                        )
+                    if generation.output is not None and (self.value_check or self.key_check):
+                        generation = self._check(generation, prompts[i], schemas[i], requests[i][1], started)
                     results[i] = generation
                 bar.update(len(rows))
         return results
+
+    def _check(
+        self, generation: Generation, prompt: list[int], schema: dict[str, Any], text: str, started: float
+    ) -> Generation:
+        """``generation`` through the value check, then the key check, as this extractor runs them."""
+        output, dropped = generation.output, []
+        if self.value_check:
+            output, dropped = check_values(text, schema, output)
+        if self.key_check:
+            output, more = check_keys(self.model, self.tokenizer, prompt, schema, output)
+            dropped += more
+        return replace(generation, output=output, dropped=dropped, latency_s=time.perf_counter() - started)
 
     def batch_size(self, requested: int | None = None) -> int:
         """The sequences decoded together for ``requested``; None: :data:`BATCH_SIZE`, or 1 for a quantized ONNX

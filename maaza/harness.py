@@ -43,6 +43,7 @@ from maaza.key_check import RULE as KEY_CHECK_RULE
 from maaza.machine import machine
 from maaza.results import OPTION_HELP, DataInfo, ModelInfo, Run, check_writable, results_path, write_run
 from maaza.spans import RULE as SPANS_RULE
+from maaza.value_check import RULE as VALUE_CHECK_RULE
 
 CODE = Path(__file__).resolve().parent.parent  # the checkout maaza runs from, if it runs from one: provenance
 SPLITS = ("test", "test_unseen", "validation")
@@ -190,12 +191,14 @@ def evaluate_model(
     engine: str = "torch",
     key_check: bool = False,
     spans: bool = False,
+    value_check: bool = False,
 ) -> tuple[Run, Path]:
     """Check the data, the metric and the results file's place, then generate, score, measure and write the run.
 
     ``engine="onnx"``: ``model`` is a folder made by ``maaza export``; the run is filed under its adapter's name.
     ``key_check``: each answer goes through the optional-key check (``maaza.key_check``) before it is scored.
     ``spans``: constrained decoding keeps each free-form string a span of the text (``maaza.spans``).
+    ``value_check``: each answer goes through the value check (``maaza.value_check``), before the key check.
     """
     dataset_dir = Path(dataset_dir or default_dataset())
     every = load_examples(split, data, schema_dir, dataset_dir)
@@ -238,12 +241,18 @@ def evaluate_model(
         )
     else:
         raise ValueError(f"unknown engine {engine!r}: choose from {', '.join(ENGINES)}")
-    path = results_path(results_dir, info.label, dataset, constrained, info.variant, key_check, spans)
+    path = results_path(results_dir, info.label, dataset, constrained, info.variant, key_check, spans, value_check)
     check_writable(path)
     metric = evaluate.load(str(metric_path or default_metric()))
     load_started = time.perf_counter()
     extractor = Extractor.load(
-        model, adapter=adapter, constrained=constrained, engine=engine, key_check=key_check, spans=spans
+        model,
+        adapter=adapter,
+        constrained=constrained,
+        engine=engine,
+        key_check=key_check,
+        spans=spans,
+        value_check=value_check,
     )
     load_s = time.perf_counter() - load_started
     if engine == "torch":
@@ -293,6 +302,8 @@ def evaluate_model(
             **({"spans_rule": SPANS_RULE} if spans else {}),
             "key_check": key_check,
             **({"key_check_rule": KEY_CHECK_RULE} if key_check else {}),
+            "value_check": value_check,
+            **({"value_check_rule": VALUE_CHECK_RULE} if value_check else {}),
             "prompt": "edgejson.build_messages through the tokenizer's chat template",
         },
         scores=scores,
@@ -307,7 +318,9 @@ def evaluate_model(
             "latency_p50_s": round(p50, 3),
             "latency_p95_s": round(p95, 3),
             "latency": "per example: from the start of its batch until its JSON object was complete"
-            + ("; with the key check, until its checked answer was ready" if key_check else ""),
+            + (
+                "; with the value or key check, until its checked answer was ready" if key_check or value_check else ""
+            ),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "schema_compile_s": round(constraint.compile_s, 3) if constraint else None,
             "mask_ms_per_token": round(1000 * constraint.mask_s / max(new_tokens, 1), 3) if constraint else None,
@@ -327,7 +340,7 @@ def evaluate_model(
                 "schema_id": ex["schema_id"],
                 "complexity": ex["complexity"],
                 "raw_output": g.raw,
-                "dropped": g.dropped,  # by the key check: parsed is raw_output without them
+                "dropped": g.dropped,  # by the value and key checks: parsed is raw_output without them
                 "parsed": d["parsed"],
                 "failure": d["failure"],
                 "errors": d["errors"],
@@ -436,6 +449,7 @@ def main(argv: list[str] | None = None) -> int:
             args.engine,
             args.key_check,
             args.spans,
+            args.value_check,
         )
     except FileNotFoundError as err:  # no dataset or metric in the working directory nor installed
         parser.exit(2, f"edgejson-eval: error: {err}; give its folder with --dataset or --metric\n")

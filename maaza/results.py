@@ -2,11 +2,12 @@
 model card, the README table and the leaderboard use.
 
 A file is named after everything that tells runs apart, so two different runs never share one:
-``<model>/<data>[-constrained][-spans][-keycheck][-<engine>-<precision>][-first<N>].json``, where ``<model>`` is the
-adapter's folder name (else the model's), ``<data>`` the EdgeJSON split or, for a data file, its stem and the
-fingerprint of its rows, ``-spans`` marks constrained decoding with the span rule (``maaza.spans``), ``-keycheck`` a
-run with the optional-key check (``maaza.key_check``), ``-<engine>-<precision>`` a run on another engine than torch
-(``-onnx-int4``), and ``-first<N>`` a run on the first N rows only.
+``<model>/<data>[-constrained][-spans][-keycheck][-valuecheck][-<engine>-<precision>][-first<N>].json``, where
+``<model>`` is the adapter's folder name (else the model's), ``<data>`` the EdgeJSON split or, for a data file, its
+stem and the fingerprint of its rows, ``-spans`` marks constrained decoding with the span rule (``maaza.spans``),
+``-keycheck`` a run with the optional-key check (``maaza.key_check``), ``-valuecheck`` one with the value check
+(``maaza.value_check``), ``-<engine>-<precision>`` a run on another engine than torch (``-onnx-int4``), and
+``-first<N>`` a run on the first N rows only.
 
 Usage: ``path = write_run(run, Path("results"))``; ``best = headline(read_run(p) for p in results_files(folder))``
 """
@@ -101,9 +102,14 @@ class Run:
         return bool(self.decoding.get("spans"))
 
     @property
+    def value_check(self) -> bool:
+        """Whether the run dropped the optional keys whose value the text never states (``maaza.value_check``)."""
+        return bool(self.decoding.get("value_check"))
+
+    @property
     def mode(self) -> str:
         """The run's decoding, as :func:`decoding_mode` names it."""
-        return decoding_mode(self.constrained, self.key_check, self.spans)
+        return decoding_mode(self.constrained, self.key_check, self.spans, self.value_check)
 
     @property
     def budget_rule(self) -> str:
@@ -191,10 +197,16 @@ def model_label(name: str, adapter: str | None = None) -> str:
     return Path(adapter or name).name or name
 
 
-def decoding_mode(constrained: bool, key_check: bool = False, spans: bool = False) -> str:
+def decoding_mode(constrained: bool, key_check: bool = False, spans: bool = False, value_check: bool = False) -> str:
     """A decoding as the card, the README and the leaderboard name it: ``greedy`` or ``constrained``, followed by
-    ``+ spans`` when constrained decoding kept to the span rule and ``+ key check`` when the optional-key check ran."""
-    parts = ["constrained" if constrained else "greedy", "spans" if spans else "", "key check" if key_check else ""]
+    ``+ spans`` when constrained decoding kept to the span rule, ``+ key check`` when the optional-key check ran and
+    ``+ value check`` when the value check did."""
+    parts = [
+        "constrained" if constrained else "greedy",
+        "spans" if spans else "",
+        "key check" if key_check else "",
+        "value check" if value_check else "",
+    ]
     return " + ".join(part for part in parts if part)
 
 
@@ -202,19 +214,31 @@ def decoding_mode(constrained: bool, key_check: bool = False, spans: bool = Fals
 OPTION_HELP = {
     "constrained": "make the output follow the JSON Schema",
     "spans": "with --constrained: each free-form string value must be a span of the text (torch engine)",
-    "key_check": "drop each optional key that the model finds the answer likelier without (torch engine)",
+    "key_check": "drop each optional key that the model finds the answer likelier without",
+    "value_check": "drop each optional key whose value, a number or an enum member, the text never states",
 }
-MODES = (  # every decoding a run may have, in the order tables list them (the span rule is part of constrained)
-    *(decoding_mode(constrained, check) for check in (False, True) for constrained in (False, True)),
-    *(decoding_mode(True, check, spans=True) for check in (False, True)),
+MODES = tuple(  # every decoding a run may have, in the order tables list them (the span rule is part of constrained)
+    mode
+    for value in (False, True)
+    for mode in (
+        *(
+            decoding_mode(constrained, check, value_check=value)
+            for check in (False, True)
+            for constrained in (False, True)
+        ),
+        *(decoding_mode(True, check, spans=True, value_check=value) for check in (False, True)),
+    )
 )
-CONSTRAINED, SPANS, KEY_CHECK = "constrained", "spans", "keycheck"  # the parts of a results file's name for its mode
+# The parts of a results file's name for its mode
+CONSTRAINED, SPANS, KEY_CHECK, VALUE_CHECK = "constrained", "spans", "keycheck", "valuecheck"
+# A results file's name (:func:`results_path`), as pages that explain the results say it.
+FILE_NAME = f"<split>[-{CONSTRAINED}][-{SPANS}][-{KEY_CHECK}][-{VALUE_CHECK}][-<engine>-<precision>][-first<N>].json"
 
 
 def file_mode(path: str | Path) -> str:
     """The decoding mode that a results file's name (:func:`results_path`) records."""
     parts = Path(path).stem.split("-")
-    return decoding_mode(CONSTRAINED in parts, KEY_CHECK in parts, SPANS in parts)
+    return decoding_mode(CONSTRAINED in parts, KEY_CHECK in parts, SPANS in parts, VALUE_CHECK in parts)
 
 
 def results_path(
@@ -225,11 +249,13 @@ def results_path(
     variant: str = "",
     key_check: bool = False,
     spans: bool = False,
+    value_check: bool = False,
 ) -> Path:
-    """``<results_dir>/<label>/<data>[-constrained][-spans][-keycheck][-<variant>][-first<N>].json``: the one file
-    of that run; ``variant``: :attr:`ModelInfo.variant`."""
+    """``<results_dir>/<label>/<data>[-constrained][-spans][-keycheck][-valuecheck][-<variant>][-first<N>].json``:
+    the one file of that run; ``variant``: :attr:`ModelInfo.variant`."""
     first = f"first{dataset.limit}" if dataset.limit else ""
-    mode = [CONSTRAINED if constrained else "", SPANS if spans else "", KEY_CHECK if key_check else ""]
+    flags = ((CONSTRAINED, constrained), (SPANS, spans), (KEY_CHECK, key_check), (VALUE_CHECK, value_check))
+    mode = [part if used else "" for part, used in flags]
     parts = [dataset.name, *mode, variant, first]
     return Path(results_dir) / label / f"{'-'.join(part for part in parts if part)}.json"
 

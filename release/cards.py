@@ -160,7 +160,8 @@ def _mode(result: Any) -> str:
     args = {**(result.dataset_args or {}), **(result.metric_args or {})}
     constrained = bool(args.get("constrained")) or re.search(r"(?<!un)constrained", names) is not None
     key_check = bool(args.get("key_check")) or "key check" in names
-    return decoding_mode(constrained, key_check, bool(args.get("spans")) or "spans" in names)
+    value_check = bool(args.get("value_check")) or "value check" in names
+    return decoding_mode(constrained, key_check, bool(args.get("spans")) or "spans" in names, value_check)
 
 
 def _model_index_problems(repo: RepoSpec, card: RepoCard) -> list[str]:

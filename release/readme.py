@@ -15,8 +15,8 @@ START, END = "<!-- results:start -->", "<!-- results:end -->"
 MODES = (
     decoding_mode(False),
     decoding_mode(True),
-    decoding_mode(True, key_check=True),
     decoding_mode(True, key_check=True, spans=True),
+    decoding_mode(True, key_check=True, spans=True, value_check=True),
 )
 RUNS = tuple((split, mode) for split in ("test", "test_unseen") for mode in MODES)  # RUNS[0]: test, greedy
 

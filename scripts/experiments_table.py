@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from pathlib import Path
 
 from maaza.results import read_run, results_files
@@ -31,9 +32,25 @@ its last checkpoint's, copied from its learning curve (each results file names t
 
 """
 HEADER = (
-    "| run | train data | lr | LoRA r | steps | rows seen | train minutes | JSONExact, validation (seen) "
-    "| JSONExact, generated validation (unseen) | leaf F1 (seen / unseen) |"
+    "| run | train data | lr | LoRA r | LoRA layers | steps | rows seen | train minutes "
+    "| JSONExact, validation (seen) | JSONExact, generated validation (unseen) | leaf F1 (seen / unseen) |"
 )
+
+
+def lora_layers(target: str | list[str]) -> str:
+    """The decoder layers that a run's ``lora_target_modules`` reach: ``all`` for module names (PEFT finds them in
+    every layer), else the layers (``15-29``) whose projections the pattern matches, as PEFT matches a string: against
+    the whole module name."""
+    if not isinstance(target, str):
+        return "all"
+    layers = [i for i in range(100) if re.fullmatch(target, f"model.layers.{i}.mlp.down_proj")]
+    runs: list[list[int]] = []
+    for layer in layers:
+        if runs and layer == runs[-1][-1] + 1:
+            runs[-1].append(layer)
+        else:
+            runs.append([layer])
+    return ", ".join(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]) for run in runs) or "none"
 
 
 def _row(label: str, runs: dict[str, object], info_file: Path) -> str:
@@ -53,7 +70,8 @@ def _row(label: str, runs: dict[str, object], info_file: Path) -> str:
 
     f1 = f"{cell(seen, 'leaf_f1')} / {cell(unseen, 'leaf_f1')}"
     return (
-        f"| {label} | {configs} | {hp['learning_rate']:g} | {hp['lora_r']} | {info['steps']} | {rows_seen} "
+        f"| {label} | {configs} | {hp['learning_rate']:g} | {hp['lora_r']} | {lora_layers(hp['lora_target_modules'])} "
+        f"| {info['steps']} | {rows_seen} "
         f"| {info['train_seconds'] / 60:.1f} | {cell(seen, 'json_exact')} | {cell(unseen, 'json_exact')} | {f1} |"
     )
 

@@ -25,6 +25,7 @@ from paths import find_dir
 from edgejson.answer import schema_validator, validation_errors
 from edgejson.schemas import complexity_of, load_schema, schema_ids
 from maaza.extract import Generation
+from maaza.results import FILE_NAME
 
 TITLE = "EdgeJSON + Maaza"
 CSS = """
@@ -94,13 +95,14 @@ def extract_tab(demo: gr.Blocks, catalog: Catalog, examples: dict[str, list[dict
         constrained: bool,
         key_check: bool = False,
         spans: bool = False,
+        value_check: bool = False,
         progress=gr.Progress(),  # noqa: B008
     ):
         try:
             schema = read_schema(schema_text)
             text = check_text(text)
             option = catalog.option(model)
-            run = catalog.extract(option, schema, text, constrained, key_check, spans, progress)
+            run = catalog.extract(option, schema, text, constrained, key_check, spans, value_check, progress)
         except InputError as err:
             raise gr.Error(html.escape(str(err), quote=False), title="Cannot extract", print_exception=False) from None
         errors, verdict = verdict_of(run, schema)
@@ -109,6 +111,7 @@ def extract_tab(demo: gr.Blocks, catalog: Catalog, examples: dict[str, list[dict
             "constrained": constrained,
             "spans": spans,
             "key_check": key_check,
+            "value_check": value_check,
             "dropped": run.dropped,
             "valid": not errors,
             "errors": errors,
@@ -152,6 +155,9 @@ def extract_tab(demo: gr.Blocks, catalog: Catalog, examples: dict[str, list[dict
                 key_check = gr.Checkbox(
                     label="Key check", scale=1, info="drop optional keys the model finds the answer likelier without"
                 )
+                value_check = gr.Checkbox(
+                    label="Value check", scale=1, info="drop optional numbers and enum values the text never states"
+                )
             button = gr.Button("Extract", variant="primary")
             gr.Markdown(LIMITS, elem_id="limits")
         with gr.Column(scale=4):
@@ -172,7 +178,8 @@ def extract_tab(demo: gr.Blocks, catalog: Catalog, examples: dict[str, list[dict
     # and never waits behind it.
     schema_id.change(show_schema, schema_id, [schema_box, example], api_name="schema", **FAST)
     example.change(show_example, [schema_id, example], [text, expected], api_visibility="private", **FAST)
-    inputs, outputs = [schema_box, text, model, constrained, key_check, spans], [output, verdict, details]
+    inputs = [schema_box, text, model, constrained, key_check, spans, value_check]
+    outputs = [output, verdict, details]
     button.click(extract, inputs, outputs, api_name="extract", concurrency_limit=1)
     demo.load(show_schema, schema_id, [schema_box, example], api_visibility="private", **FAST)
 
@@ -227,7 +234,7 @@ def build_demo(catalog: Catalog) -> gr.Blocks:
 
 
 LEADERBOARD_INTRO = (
-    "Every row is a committed results file (`results/<model>/<split>[-constrained][-keycheck][-first<N>].json`, "
+    f"Every row is a committed results file (`results/<model>/{FILE_NAME}`, "
     "written by "
     "`edgejson-eval`): per model, split and decoding, the run on the most examples; nothing here is typed by hand. "
     "**JSONExact %**: answers equal to the expected object; **FieldF1**: top-level keys (the original metric); "
@@ -255,11 +262,11 @@ The `edgejson` evaluate metric reads the first complete JSON object out of a raw
 
 ## Evaluate your own model
 ```bash
-edgejson-eval --model PATH_OR_HUB_ID [--adapter ADAPTER_DIR] --split test [--constrained] [--key-check]
+edgejson-eval --model PATH_OR_HUB_ID [--adapter ADAPTER_DIR] --split test [--constrained [--spans]] \\
+  [--key-check] [--value-check]
 edgejson-eval --model PATH_OR_HUB_ID [--adapter ADAPTER_DIR] --split test_unseen
 ```
-Each run writes `results/<model>/<split>[-constrained][-keycheck][-first<N>].json` with every output, the scores, the
-measured
+Each run writes `results/<model>/{FILE_NAME}` with every output, the scores, the measured
 speed and the provenance. Open a pull request adding those files: the leaderboard is built from them and from nothing
 else.
 

@@ -160,6 +160,7 @@ class Catalog:
         constrained: bool,
         key_check: bool = False,
         spans: bool = False,
+        value_check: bool = False,
         progress: Callable[..., Any] | None = None,
     ) -> Generation:
         """Run ``option`` on one text with the canonical prompt, within the demo's answer budget and time limit; loads
@@ -167,6 +168,7 @@ class Catalog:
         with self._lock:
             extractor = self._load(option, progress)
             extractor.constrained, extractor.key_check, extractor.spans = constrained, key_check, spans
+            extractor.value_check = value_check
             try:
                 budget = min(extractor.budget(schema, text), MAX_ANSWER_TOKENS)
                 (generation,) = extractor.generate([(schema, text)], max_new_tokens=budget, max_seconds=MAX_SECONDS)

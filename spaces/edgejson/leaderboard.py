@@ -28,7 +28,7 @@ from maaza.results import MODES, ModelInfo, ResultsError, Run, headline, read_ru
 
 BANDS = ("simple", "medium", "complex")
 TYPES = ("fine-tuned adapter", "zero-shot")
-DECODINGS = MODES  # greedy, constrained, each with the optional-key check; constrained with the span rule
+DECODINGS = MODES  # greedy, constrained (with the span rule or not), each with the key check, value check or both
 COLUMNS = [
     "Model",
     "Type",

@@ -22,6 +22,8 @@ def test_table_is_written_between_the_markers_then_checks_clean(tmp_path: Path, 
     write(tmp_path / "results/maaza-x/test-constrained-keycheck.json", json.dumps(checked))
     checked["decoding"]["spans"], checked["scores"]["json_exact"] = True, 0.85
     write(tmp_path / "results/maaza-x/test-constrained-spans-keycheck.json", json.dumps(checked))
+    checked["decoding"]["value_check"], checked["scores"]["json_exact"] = True, 0.9
+    write(tmp_path / "results/maaza-x/test-constrained-spans-keycheck-valuecheck.json", json.dumps(checked))
     base = results_file("test", False, {"json_exact": 0.05, "leaf_f1": 0.3})
     base = json.loads(base.replace('"adapter": "adapter"', '"adapter": null'))
     base["decoding"]["max_new_tokens"] = "per example: the tokens of its expected answer indented, + 32"  # before 0.2
@@ -36,13 +38,13 @@ def test_table_is_written_between_the_markers_then_checks_clean(tmp_path: Path, 
     assert text.startswith("# Title\n\n") and text.endswith(f"{END}\n\nMore text.\n") and "old table" not in text
     rows = [line for line in text.splitlines() if line.startswith("| maaza-x") or line.startswith("| base-y")]
     assert rows == [
-        "| maaza-x | 135M | LoRA fine-tuned | 75.0% | 0.970 | 76.0% | 80.0% | 85.0% | – | – | – | – | 42.0 | 16 "
+        "| maaza-x | 135M | LoRA fine-tuned | 75.0% | 0.970 | 76.0% | 85.0% | 90.0% | – | – | – | – | 42.0 | 16 "
         "| schema + text |",
         "| base-y | 135M | zero-shot | 5.0% | 0.300 | – | – | – | – | – | – | – | 42.0 | 16 | expected answer |",
     ]
     assert (
-        "| test JSONExact, constrained | test JSONExact, constrained + key check "
-        "| test JSONExact, constrained + spans + key check | test_unseen JSONExact |"
+        "| test JSONExact, constrained | test JSONExact, constrained + spans + key check "
+        "| test JSONExact, constrained + spans + key check + value check | test_unseen JSONExact |"
     ) in text
     assert main([*args, "--check"]) == 0
 

@@ -66,6 +66,13 @@ def test_the_span_rule_keeps_an_answer_copied_from_the_text_and_needs_constraine
         client.predict(schema, text, space["model"], False, False, True, api_name="/extract")
 
 
+def test_the_value_check_is_the_seventh_input_and_keeps_what_the_text_states(client, space, taught):
+    inputs = (json.dumps(taught["schema"]), taught["text"], space["model"], False, False, False, True)
+    shown, _, details = client.predict(*inputs, api_name="/extract")
+    assert json.loads(shown) == taught["answer"]
+    assert details["value_check"] is True and details["dropped"] == []
+
+
 @pytest.mark.parametrize(
     ("schema", "text", "model", "message"),
     [
