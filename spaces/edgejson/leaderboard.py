@@ -141,7 +141,9 @@ def accuracy_plot(rows: pd.DataFrame) -> Figure:
     """JSONExact against parameters (log scale), one marker per row, each model named once."""
     fig, ax = plt.subplots(figsize=(9, 3.8), dpi=110, layout="constrained")
     markers = {"fine-tuned adapter": "o", "zero-shot": "s"}
-    colours = dict(zip(DECODINGS, ("#2563eb", "#f97316", "#0d9488", "#be123c", "#7c3aed", "#65a30d"), strict=True))
+    # One hue per decoding, a lighter shade of it with the value check (DECODINGS lists those second, same order)
+    half = len(DECODINGS) // 2
+    colours = {mode: plt.get_cmap("tab20")(2 * (i % half) + i // half) for i, mode in enumerate(DECODINGS)}
     for (kind, decoding), group in rows.groupby(["Type", "Decoding"]):
         ax.scatter(
             group["Params (M)"],
