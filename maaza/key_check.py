@@ -30,8 +30,9 @@ RULE = (  # as results files record it
 )
 
 
-def optional_keys(value: Any, schema: Any, at: Path = ()) -> Iterator[Path]:
-    """The path of every key in ``value`` that its schema declares but does not require, outermost first."""
+def optional_keys(value: Any, schema: Any, at: Path = ()) -> Iterator[tuple[Path, Any, Any]]:
+    """The path, value and subschema of every key in ``value`` that its schema declares but does not require,
+    outermost first."""
     if not isinstance(schema, dict):
         return
     if isinstance(value, dict):
@@ -39,7 +40,7 @@ def optional_keys(value: Any, schema: Any, at: Path = ()) -> Iterator[Path]:
         for key, item in value.items():
             if key in declared:
                 if key not in required:
-                    yield (*at, key)
+                    yield (*at, key), item, declared[key]
                 yield from optional_keys(item, declared[key], (*at, key))
     elif isinstance(value, list):
         for index, item in enumerate(value):
@@ -111,7 +112,7 @@ def check_keys(
     """``answer`` without the optional keys whose removal makes it more likely after ``prompt``, and those keys
     (dotted, as ``parties[0].email``). Each key is judged against the whole answer; a key inside a dropped one goes
     with it."""
-    paths = list(optional_keys(answer, schema))
+    paths = [path for path, _, _ in optional_keys(answer, schema)]
     if not paths:
         return answer, []
     full, *alone = log_likelihoods(model, tokenizer, prompt, [answer] + [without(answer, path) for path in paths])

@@ -229,10 +229,10 @@ MODES = tuple(  # every decoding a run may have, in the order tables list them (
         *(decoding_mode(True, check, spans=True, value_check=value) for check in (False, True)),
     )
 )
-# The parts of a results file's name for its mode
-CONSTRAINED, SPANS, KEY_CHECK, VALUE_CHECK = "constrained", "spans", "keycheck", "valuecheck"
+# The parts of a results file's name for its mode, in the order the name gives them
+MODE_PARTS = CONSTRAINED, SPANS, KEY_CHECK, VALUE_CHECK = "constrained", "spans", "keycheck", "valuecheck"
 # A results file's name (:func:`results_path`), as pages that explain the results say it.
-FILE_NAME = f"<split>[-{CONSTRAINED}][-{SPANS}][-{KEY_CHECK}][-{VALUE_CHECK}][-<engine>-<precision>][-first<N>].json"
+FILE_NAME = "<split>" + "".join(f"[-{part}]" for part in MODE_PARTS) + "[-<engine>-<precision>][-first<N>].json"
 
 
 def file_mode(path: str | Path) -> str:
@@ -254,8 +254,8 @@ def results_path(
     """``<results_dir>/<label>/<data>[-constrained][-spans][-keycheck][-valuecheck][-<variant>][-first<N>].json``:
     the one file of that run; ``variant``: :attr:`ModelInfo.variant`."""
     first = f"first{dataset.limit}" if dataset.limit else ""
-    flags = ((CONSTRAINED, constrained), (SPANS, spans), (KEY_CHECK, key_check), (VALUE_CHECK, value_check))
-    mode = [part if used else "" for part, used in flags]
+    used = (constrained, spans, key_check, value_check)
+    mode = [part if on else "" for part, on in zip(MODE_PARTS, used, strict=True)]
     parts = [dataset.name, *mode, variant, first]
     return Path(results_dir) / label / f"{'-'.join(part for part in parts if part)}.json"
 

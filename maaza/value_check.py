@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from maaza.key_check import Path, dotted, optional_keys, without
+from maaza.key_check import dotted, optional_keys, without
 
 RULE = (  # as results files record it
     "after decoding, each optional key whose value is a number or an enum member that the text never states (a number "
@@ -49,15 +49,9 @@ def stated_numbers(text: str) -> set[float]:
     return numbers
 
 
-def schema_at(schema: dict[str, Any], path: Path) -> Any:
-    """The subschema of the value at ``path`` (a path :func:`maaza.key_check.optional_keys` gave)."""
-    for step in path:
-        schema = schema["items"] if isinstance(step, int) else schema["properties"][step]
-    return schema
-
-
-def unstated(value: Any, schema: Any, text: str, numbers: set[float]) -> bool:
-    """Whether ``value`` is a number or an enum member (by ``schema``) that ``text`` never states."""
+def unstated(value: Any, schema: Any, lowered: str, numbers: set[float]) -> bool:
+    """Whether ``value`` is a number or an enum member (by ``schema``) that the text never states; ``lowered``: the
+    text in lower case, ``numbers``: its :func:`stated_numbers`."""
     if isinstance(value, bool):
         return False
     if isinstance(value, int | float):
@@ -65,26 +59,16 @@ def unstated(value: Any, schema: Any, text: str, numbers: set[float]) -> bool:
     if isinstance(value, str) and isinstance(schema, dict) and "enum" in schema:
         member = value.lower()
         forms = {member, member.replace("_", " "), member.replace("_", "-")}
-        return not any(re.search(rf"(?<!\w){re.escape(form)}(?!\w)", text.lower()) for form in forms)
+        return not any(re.search(rf"(?<!\w){re.escape(form)}(?!\w)", lowered) for form in forms)
     return False
 
 
 def check_values(text: str, schema: dict[str, Any], answer: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """``answer`` without its optional keys whose number or enum value ``text`` never states, and those keys (dotted,
     as ``parties[0].fee``)."""
-    numbers = stated_numbers(text)
-    drop = [
-        path
-        for path in optional_keys(answer, schema)
-        if unstated(_value_at(answer, path), schema_at(schema, path), text, numbers)
-    ]
+    lowered, numbers = text.lower(), stated_numbers(text)
+    drop = [path for path, value, sub in optional_keys(answer, schema) if unstated(value, sub, lowered, numbers)]
     checked = answer
     for path in drop:  # only leaves go, so no path leads through another
         checked = without(checked, path)
     return checked, [dotted(path) for path in drop]
-
-
-def _value_at(answer: Any, path: Path) -> Any:
-    for step in path:
-        answer = answer[step]
-    return answer

@@ -111,3 +111,11 @@ def run_eval(capsys, *argv) -> tuple[int, str, str]:
     from maaza.harness import main
 
     return run_command(capsys, main, *argv)
+
+
+def eval_optional_ticket(capsys, tmp_path: Path, model: Path, *flags: str) -> int:
+    """``edgejson-eval --constrained FLAGS`` of ``model`` on the first ticket under OPTIONAL_SCHEMA, whose expected
+    answer is its status alone, results into ``tmp_path``; the exit status."""
+    row = {"text": TEXTS[0], "schema": json.dumps(OPTIONAL_SCHEMA), "expected_output": '{"status": "open"}'}
+    data = write_jsonl(tmp_path / "optional.jsonl", [{"id": "o0", "schema_id": "ticket", **row}])
+    return run_eval(capsys, "--model", model, "--data", data, "--constrained", *flags, "--results-dir", tmp_path)[0]

@@ -4,7 +4,14 @@ import json
 import re
 
 import pytest
-from maaza_tiny import CLOSED_SCHEMA, OPTIONAL_SCHEMA, TEXTS, run_eval, save_tiny_adapter, write_jsonl
+from maaza_tiny import (
+    CLOSED_SCHEMA,
+    TEXTS,
+    eval_optional_ticket,
+    run_eval,
+    save_tiny_adapter,
+    write_jsonl,
+)
 
 ANSWERS = [
     {"status": "open", "urgent": True, "level": 2},
@@ -134,11 +141,7 @@ def test_a_line_that_is_not_json_is_named(capsys, tmp_path, tiny_model, tickets)
 def test_a_run_with_the_key_check_scores_the_checked_answer(capsys, tmp_path, tiny_model):
     """The tiny model answers the first ticket with an optional key that the key check drops (as ``maaza extract
     --key-check`` shows); the answer scored is the generated one less that key."""
-    row = {"text": TEXTS[0], "schema": json.dumps(OPTIONAL_SCHEMA), "expected_output": '{"status": "open"}'}
-    data = write_jsonl(tmp_path / "optional.jsonl", [{"id": "o0", "schema_id": "ticket", **row}])
-    code, _, _ = run_eval(
-        capsys, "--model", tiny_model, "--data", data, "--constrained", "--key-check", "--results-dir", tmp_path
-    )
+    code = eval_optional_ticket(capsys, tmp_path, tiny_model, "--key-check")
     assert code == 0
     (path,) = (tmp_path / tiny_model.name).iterdir()
     assert re.fullmatch(r"optional-[0-9a-f]{10}-constrained-keycheck\.json", path.name)

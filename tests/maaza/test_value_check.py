@@ -6,7 +6,7 @@ import re
 
 import pytest
 from datasets import load_dataset
-from maaza_tiny import OPTIONAL_SCHEMA, TEXTS, run_command, run_eval, write_jsonl
+from maaza_tiny import OPTIONAL_SCHEMA, TEXTS, eval_optional_ticket, run_command
 
 from edgejson.answer import schema_validator, validation_errors
 from edgejson_dataset.build import DATASET_DIR
@@ -107,10 +107,7 @@ def test_no_edgejson_answer_loses_a_key(config):
 
 def test_edgejson_eval_scores_the_checked_answer(capsys, tmp_path, tiny_model):
     """The tiny model answers the first ticket with optional yes/no keys that the text never states."""
-    row = {"text": TEXTS[0], "schema": json.dumps(OPTIONAL_SCHEMA), "expected_output": '{"status": "open"}'}
-    data = write_jsonl(tmp_path / "optional.jsonl", [{"id": "o0", "schema_id": "ticket", **row}])
-    argv = ("--model", tiny_model, "--data", data, "--constrained", "--value-check", "--results-dir", tmp_path)
-    code, _, _ = run_eval(capsys, *argv)
+    code = eval_optional_ticket(capsys, tmp_path, tiny_model, "--value-check")
     assert code == 0
     (path,) = (tmp_path / tiny_model.name).iterdir()
     assert re.fullmatch(r"optional-[0-9a-f]{10}-constrained-valuecheck\.json", path.name)
