@@ -84,6 +84,8 @@ def _extract(args: argparse.Namespace) -> int:
     if generation.dropped:
         checks = " and ".join(name for name, ran in (("value", args.value_check), ("key", args.key_check)) if ran)
         print(f"maaza: the {checks} check dropped {', '.join(generation.dropped)}", file=sys.stderr)
+    if generation.repaired:
+        print(f"maaza: the value check set {'; '.join(generation.repaired)}", file=sys.stderr)
     print(json.dumps(generation.output, ensure_ascii=False, indent=None if args.compact else 2))
     errors = validation_errors(generation.output, validator)
     if errors:

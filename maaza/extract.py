@@ -91,7 +91,7 @@ class Generation:
     """One request's result: the text generated, the JSON object found in it, and what it cost."""
 
     raw: str  # generated text, special tokens left out
-    output: dict[str, Any] | None  # the object ``edgejson.answer.read_answer`` reads from ``raw`` (less ``dropped``)
+    output: dict[str, Any] | None  # the object ``edgejson.answer.read_answer`` reads from ``raw``, checked
     failure: str | None  # why no object was read (a kind of ``edgejson.answer.FAILURES``), else None
     prompt_tokens: int
     new_tokens: int  # generated tokens up to the end of the JSON object (or EOS, or the budget)
@@ -99,11 +99,12 @@ class Generation:
     stop: str  # "json" (object complete), "closed" (complete after closing, constrained: see CLOSE_TOKENS), "eos",
     # "budget", "repetition" (a loop, see looping) or "time" (max_seconds)
     dropped: list[str] = field(default_factory=list)  # keys the value and key checks removed from the object read
+    repaired: list[str] = field(default_factory=list)  # values the value check set to what the text states
 
     @property
     def answer(self) -> str:
-        """The answer as text: ``raw``, or the checked object as compact JSON when a check dropped keys."""
-        return format_answer(self.output) if self.dropped else self.raw
+        """The answer as text: ``raw``, or the checked object as compact JSON when a check changed it."""
+        return format_answer(self.output) if self.dropped or self.repaired else self.raw
 
 
 def looping(tokens: list[int]) -> bool:
@@ -179,7 +180,7 @@ class _StopAtObjectEnd(StoppingCriteria):
 class Extractor:
     """A model and tokenizer ready to extract JSON; ``constrained=True`` makes outputs follow their JSON Schema,
     ``spans=True`` (with it) makes each free-form string a span of the text (``maaza.spans``), ``value_check=True``
-    drops the optional keys whose number or enum value the text never states (``maaza.value_check``), then
+    holds dates, numbers, enum members and repeated strings to what the text states (``maaza.value_check``), then
     ``key_check=True`` those the model finds the answer likelier without (``maaza.key_check``).
 
     ``model``: a transformers model (engine ``torch``) or an ``OnnxModel`` (engine ``onnx``).
@@ -315,13 +316,14 @@ class Extractor:
         self, generation: Generation, prompt: list[int], schema: dict[str, Any], text: str, started: float
     ) -> Generation:
         """``generation`` through the value check, then the key check, as this extractor runs them."""
-        output, dropped = generation.output, []
+        output, dropped, repaired = generation.output, [], []
         if self.value_check:
-            output, dropped = check_values(text, schema, output)
+            output, dropped, repaired = check_values(text, schema, output)
         if self.key_check:
             output, more = check_keys(self.model, self.tokenizer, prompt, schema, output)
             dropped += more
-        return replace(generation, output=output, dropped=dropped, latency_s=time.perf_counter() - started)
+        latency = time.perf_counter() - started
+        return replace(generation, output=output, dropped=dropped, repaired=repaired, latency_s=latency)
 
     def batch_size(self, requested: int | None = None) -> int:
         """The sequences decoded together for ``requested``; None: :data:`BATCH_SIZE`, or 1 for a quantized ONNX

@@ -340,7 +340,8 @@ def evaluate_model(
                 "schema_id": ex["schema_id"],
                 "complexity": ex["complexity"],
                 "raw_output": g.raw,
-                "dropped": g.dropped,  # by the value and key checks: parsed is raw_output without them
+                "dropped": g.dropped,  # by the value and key checks: parsed is raw_output without them,
+                "repaired": g.repaired,  # and with these values set by the value check
                 "parsed": d["parsed"],
                 "failure": d["failure"],
                 "errors": d["errors"],

@@ -103,7 +103,7 @@ class Run:
 
     @property
     def value_check(self) -> bool:
-        """Whether the run dropped the optional keys whose value the text never states (``maaza.value_check``)."""
+        """Whether the run held the answers' values to the text (``maaza.value_check``)."""
         return bool(self.decoding.get("value_check"))
 
     @property
@@ -215,7 +215,10 @@ OPTION_HELP = {
     "constrained": "make the output follow the JSON Schema",
     "spans": "with --constrained: each free-form string value must be a span of the text (torch engine)",
     "key_check": "drop each optional key that the model finds the answer likelier without",
-    "value_check": "drop each optional key whose value, a number or an enum member, the text never states",
+    "value_check": (
+        "hold values to the text: set dates and numbers cut at a comma to those it states, drop each optional number "
+        "or enum member it never states and each optional string that copies a required key's"
+    ),
 }
 MODES = tuple(  # every decoding a run may have, in the order tables list them (the span rule is part of constrained)
     mode

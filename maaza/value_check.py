@@ -1,30 +1,46 @@
-"""The value check: after decoding, each optional key whose value is a number or an enum member that the text never
-states is dropped.
+"""The value check: after decoding, the answer's numbers, enum members, dates and repeated strings are held to what the
+text states, and nothing is asked of the model.
 
-A small model fills optional keys that the text lacks with values it has seen in training: a fee of 0.5, a sex, a
-category, a log level. Unlike a name, such a value cannot be held to a span of the text while decoding (a number is
-written ``12,467.59`` or ``twelve``, an enum member in any case), but it can be looked up once the answer is read: a
-number is stated when the text writes it in digits (commas between thousands; ``35%`` states 0.35 too) or in
-English words up to ninety-nine, an enum member when the text holds it as a word (``male`` is not in ``female``), in
-any case, with ``_`` read as a space or ``-``. Required keys, array items, strings of no enum, booleans and objects are
-never touched, so an answer valid against its schema stays valid; nothing is asked of the model.
+A small model gets values wrong in a few ways that the text itself can show up, once the answer is read:
 
-Usage: ``answer, dropped = check_values(text, schema, answer)``
+- it converts a date or a clock time wrongly (``2 April 2025`` as ``2025-04-20``, ``6:14 AM`` as ``17:14``): a date
+  or date-time the text never states is set to the one it states that is nearest, character by character
+  (``maaza.dates`` reads them; a tie, or a text that states none, leaves the value alone);
+- it stops copying a number at its thousands comma (``7`` of ``7,457.53``): a number the text never states becomes
+  the comma-grouped number it begins, when the text writes exactly one;
+- it fills an optional key that the text lacks with a value seen in training (a fee of 0.5, a sex, a category): an
+  optional number or enum member the text never states is dropped. A number is stated in digits (commas between
+  thousands; ``35%`` states 0.35 too) or in English words up to ninety-nine, an enum member as a word (``male`` is not
+  in ``female``), in any case, with ``_`` read as a space or ``-``;
+- it copies into an optional key a string that a required key already holds (``company`` = the venue): an optional
+  string is dropped when a required key holds the same value and the text states it only once.
+
+Only optional keys are dropped and a value is only set to another of its own type and format, so an answer valid
+against its schema stays valid (a repair that would break it is not made).
+
+Usage: ``answer, dropped, repaired = check_values(text, schema, answer)``
 """
 
 from __future__ import annotations
 
+import copy
+import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
-from maaza.key_check import dotted, optional_keys, without
+from edgejson.answer import schema_validator, validation_errors
+from maaza.dates import stated_dates, stated_datetimes
+from maaza.key_check import Path, dotted, optional_keys, without
 
 RULE = (  # as results files record it
-    "after decoding, each optional key whose value is a number or an enum member that the text never states (a number "
-    "in digits or English words up to ninety-nine, an enum member as a word in any case) is dropped "
-    "(maaza.value_check)"
+    "after decoding, a date or date-time the text never states is set to the nearest one it states, a number cut at "
+    "its thousands comma to the number the text writes, then each optional key is dropped whose number or enum member "
+    "the text never states (in digits or English words up to ninety-nine, as a word in any case) or whose string a "
+    "required key holds too while the text states it once (maaza.value_check)"
 )
 DIGITS = re.compile(r"(?<![\w.])[-+]?\d[\d,]*(?:\.\d+)?(%?)")
+GROUPED = re.compile(r"(?<![\w.])(\d{1,3}),(\d{3}(?:,\d{3})*(?:\.\d+)?)(?![\d,])")
 UNITS = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
     "eighteen nineteen"
@@ -63,12 +79,86 @@ def unstated(value: Any, schema: Any, lowered: str, numbers: set[float]) -> bool
     return False
 
 
-def check_values(text: str, schema: dict[str, Any], answer: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """``answer`` without its optional keys whose number or enum value ``text`` never states, and those keys (dotted,
-    as ``parties[0].fee``)."""
-    lowered, numbers = text.lower(), stated_numbers(text)
-    drop = [path for path, value, sub in optional_keys(answer, schema) if unstated(value, sub, lowered, numbers)]
-    checked = answer
+def leaves(value: Any, schema: Any, at: Path = ()) -> Iterator[tuple[Path, Any, Any]]:
+    """The path, value and subschema (None where the schema declares none) of every scalar in ``value``."""
+    schema = schema if isinstance(schema, dict) else {}
+    if isinstance(value, dict):
+        declared = schema.get("properties") or {}
+        for key, item in value.items():
+            yield from leaves(item, declared.get(key), (*at, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from leaves(item, schema.get("items"), (*at, index))
+    else:
+        yield at, value, schema or None
+
+
+def replaced(value: Any, path: Path, new: Any) -> Any:
+    """A copy of ``value`` with ``new`` at ``path``."""
+    value = copy.deepcopy(value)
+    parent = value
+    for step in path[:-1]:
+        parent = parent[step]
+    parent[path[-1]] = new
+    return value
+
+
+def nearest(value: str, candidates: list[str]) -> str | None:
+    """The candidate that differs from ``value`` in the fewest characters, None when none is, or two are, nearest."""
+    ranked = sorted((sum(map(str.__ne__, value, c)) + abs(len(value) - len(c)), c) for c in set(candidates))
+    if not ranked or (len(ranked) > 1 and ranked[0][0] == ranked[1][0]):
+        return None
+    return ranked[0][1]
+
+
+def repair(value: Any, schema: dict[str, Any], text: str, numbers: set[float]) -> Any:
+    """What the text states in place of ``value`` (by its ``schema``), or ``value`` when it is stated or cannot be
+    told."""
+    if isinstance(value, str) and schema.get("format") in ("date", "date-time") and value not in text:
+        stated = stated_dates(text) if schema["format"] == "date" else stated_datetimes(text)
+        return value if value in stated else nearest(value, stated) or value
+    if isinstance(value, int | float) and not isinstance(value, bool) and float(value) not in numbers:
+        if isinstance(value, float) and not value.is_integer():
+            return value
+        begun = {float(m.group().replace(",", "")) for m in GROUPED.finditer(text) if m.group(1) == str(int(value))}
+        if len(begun) == 1:
+            (number,) = begun
+            return int(number) if schema.get("type") == "integer" and number.is_integer() else number
+    return value
+
+
+def times_stated(value: str, schema: Any, text: str) -> int:
+    """How many times ``text`` states the string ``value`` (a date or date-time in any of its written forms)."""
+    form = schema.get("format") if isinstance(schema, dict) else None
+    if form == "date":
+        return stated_dates(text).count(value)
+    if form == "date-time":
+        return stated_datetimes(text).count(value)
+    return text.count(value)
+
+
+def check_values(
+    text: str, schema: dict[str, Any], answer: dict[str, Any]
+) -> tuple[dict[str, Any], list[str], list[str]]:
+    """``answer`` with its dates and cut numbers set to what ``text`` states, less its optional keys whose number or
+    enum value the text never states or whose string a required key holds too; the keys dropped (dotted, as
+    ``parties[0].fee``) and the values set (``due_date: "2025-04-20" -> "2025-04-02"``)."""
+    numbers, validator = stated_numbers(text), schema_validator(schema)
+    checked, repaired = answer, []
+    for path, value, sub in leaves(answer, schema):
+        new = repair(value, sub or {}, text, numbers)
+        if new != value and not validation_errors(candidate := replaced(checked, path, new), validator):
+            checked = candidate
+            repaired.append(f"{dotted(path)}: {json.dumps(value)} -> {json.dumps(new)}")
+    lowered, optional = text.lower(), list(optional_keys(checked, schema))
+    paths = {path for path, _, _ in optional}
+    held = [value for path, value, _ in leaves(checked, schema) if path not in paths]  # by required keys and items
+    drop = [
+        path
+        for path, value, sub in optional
+        if unstated(value, sub, lowered, numbers)
+        or (isinstance(value, str) and value in held and times_stated(value, sub, text) <= 1)
+    ]
     for path in drop:  # only leaves go, so no path leads through another
         checked = without(checked, path)
-    return checked, [dotted(path) for path in drop]
+    return checked, [dotted(path) for path in drop], repaired

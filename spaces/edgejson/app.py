@@ -113,6 +113,7 @@ def extract_tab(demo: gr.Blocks, catalog: Catalog, examples: dict[str, list[dict
             "key_check": key_check,
             "value_check": value_check,
             "dropped": run.dropped,
+            "repaired": run.repaired,
             "valid": not errors,
             "errors": errors,
             "latency_s": round(run.latency_s, 3),
@@ -156,7 +157,7 @@ def extract_tab(demo: gr.Blocks, catalog: Catalog, examples: dict[str, list[dict
                     label="Key check", scale=1, info="drop optional keys the model finds the answer likelier without"
                 )
                 value_check = gr.Checkbox(
-                    label="Value check", scale=1, info="drop optional numbers and enum values the text never states"
+                    label="Value check", scale=1, info="hold dates, numbers and enum values to those the text states"
                 )
             button = gr.Button("Extract", variant="primary")
             gr.Markdown(LIMITS, elem_id="limits")

@@ -1,5 +1,6 @@
-"""The value check: optional numbers and enum members that the text never states go, nothing else; no EdgeJSON answer
-loses a key to it; edgejson-eval and maaza extract run it."""
+"""The value check: dates and cut numbers are set to what the text states, optional numbers and enum members that the
+text never states go, and optional strings that copy a required key's; no EdgeJSON answer changes under it;
+edgejson-eval and maaza extract run it."""
 
 import json
 import re
@@ -45,8 +46,8 @@ def test_optional_values_the_text_never_states_go_at_any_depth():
         "channel": "in_store",
         "items": [{"sku": "SKU-1", "qty": 2, "size": "S"}, {"sku": "SKU-2", "qty": 3, "size": "M"}],
     }
-    checked, dropped = check_values(text, ORDER, answer)
-    assert dropped == ["fee", "items[0].size"]
+    checked, dropped, repaired = check_values(text, ORDER, answer)
+    assert dropped == ["fee", "items[0].size"] and repaired == []
     assert checked == {
         "id": "A-17",
         "total": 99.0,
@@ -69,8 +70,9 @@ def test_optional_values_the_text_never_states_go_at_any_depth():
     ],
 )
 def test_a_number_is_stated_in_digits_words_or_percent(text, value):
-    assert check_values(text, ORDER, {"id": "x", "total": 1, "fee": value}) == (
-        {"id": "x", "total": 1, "fee": value},
+    assert check_values(text, ORDER, {"id": "x", "total": 9, "fee": value}) == (
+        {"id": "x", "total": 9, "fee": value},
+        [],
         [],
     )
 
@@ -85,24 +87,98 @@ def test_a_number_is_stated_in_digits_words_or_percent(text, value):
     ],
 )
 def test_an_enum_member_is_stated_as_a_word_in_any_case(text, channel, kept):
-    _, dropped = check_values(text, ORDER, {"id": "x", "total": 1, "channel": channel})
+    _, dropped, _ = check_values(text, ORDER, {"id": "x", "total": 1, "channel": channel})
     assert dropped == ([] if kept else ["channel"])
 
 
 def test_strings_booleans_and_objects_are_left_to_the_other_rules():
     answer = {"id": "x", "total": 1, "paid": True, "note": "left at the door", "items": []}
-    assert check_values("Nothing here.", ORDER, answer) == (answer, [])
+    assert check_values("Nothing here.", ORDER, answer) == (answer, [], [])
+
+
+EVENT = {
+    "type": "object",
+    "properties": {
+        "venue": {"type": "string"},
+        "company": {"type": "string"},
+        "host": {"type": "string"},
+        "date": {"type": "string", "format": "date"},
+        "next": {"type": "string", "format": "date"},
+        "starts": {"type": "string", "format": "date-time"},
+        "seats": {"type": "integer", "maximum": 5000},
+        "budget": {"type": "number"},
+    },
+    "required": ["venue", "date"],
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "answer", "repaired"),
+    [
+        ("Held at Kambs on 2 April 2025.", {"date": "2025-04-20"}, {"date": "2025-04-02"}),
+        (
+            "Doors open Apr 2nd, 2025, 6:14 AM UTC.",
+            {"starts": "2025-04-02T17:14:00Z"},
+            {"starts": "2025-04-02T06:14:00Z"},
+        ),
+        (
+            "2025-04-02: kick-off at 2025-04-02 17:12:02.9625+05:00",
+            {"starts": "2025-04-02T17:12:02Z"},
+            {"starts": "2025-04-02T17:12:02.9625+05:00"},
+        ),
+        ("On 2 April 2025. Budget: 7,457.53 euros.", {"budget": 7}, {"budget": 7457.53}),
+        ("On 2 April 2025. Seats: 1,200; budget 3,100.", {"seats": 1}, {"seats": 1200}),
+        ("On 02/04/2025 and again on May 1, 2025.", {}, {}),  # either reading of 02/04 is stated
+        ("No date here.", {"date": "2025-04-20"}, {}),
+        ("We met March 19, 2025 and meet again on March 29, 2025.", {"date": "2025-03-09"}, {}),  # a tie
+    ],
+)
+def test_dates_and_cut_numbers_are_set_to_what_the_text_states(text, answer, repaired):
+    answer = {"venue": "Kambs", "date": "2025-04-02", **answer}
+    checked, dropped, changes = check_values(text, EVENT, answer)
+    assert checked == answer | repaired and dropped == []
+    assert changes == [f"{key}: {json.dumps(answer[key])} -> {json.dumps(value)}" for key, value in repaired.items()]
+    assert not validation_errors(checked, schema_validator(EVENT))
+
+
+def test_a_repair_that_would_break_the_schema_is_not_made():
+    """6,100 seats is over the schema's maximum: the cut 6 stays unrepaired, and goes as an optional number the text
+    never states."""
+    answer = {"venue": "Kambs", "date": "2025-04-02", "seats": 6}
+    assert check_values("Kambs, 2 April 2025: 6,100 seats.", EVENT, answer) == (
+        {"venue": "Kambs", "date": "2025-04-02"},
+        ["seats"],
+        [],
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "answer", "dropped"),
+    [
+        ("Anna Berg registered for the fair at Kambs on 2 April 2025.", {"company": "Kambs"}, ["company"]),
+        ("Kambs hosts it at Kambs on 2 April 2025.", {"company": "Kambs"}, []),  # stated twice
+        ("At Kambs on 2 April 2025, hosted by Kambs.", {"company": "Kambs", "host": "Kambs"}, []),  # stated twice
+        ("Kambs, 2 April 2025.", {"host": "Kambs", "company": "Kambs"}, ["host", "company"]),
+        ("Met on 2 April 2025 at Kambs.", {"next": "2025-04-02"}, ["next"]),  # a date stated once, in words
+        ("Met on 2 April 2025 at Kambs; again 2025-04-02.", {"next": "2025-04-02"}, []),
+    ],
+)
+def test_an_optional_string_that_copies_a_required_key_stated_once_goes(text, answer, dropped):
+    answer = {"venue": "Kambs", "date": "2025-04-02", **answer}
+    checked, gone, repaired = check_values(text, EVENT, answer)
+    assert gone == dropped and repaired == []
+    assert checked == {key: value for key, value in answer.items() if key not in dropped}
 
 
 @pytest.mark.parametrize("config", ["default", "generated"])
-def test_no_edgejson_answer_loses_a_key(config):
-    """Every expected answer of every split keeps every key: the rule reads numbers and enums as EdgeJSON's texts
-    write them."""
+def test_no_edgejson_answer_changes(config):
+    """Every expected answer of every split comes out as it went in: the rules read numbers, enums and dates as
+    EdgeJSON's texts write them, and no optional string of them copies a required one the text states once."""
     for split, rows in load_dataset(str(DATASET_DIR), config).items():
         for row in rows:
             expected = json.loads(row["expected_output"])
-            _, dropped = check_values(row["text"], json.loads(row["schema"]), expected)
-            assert dropped == [], f"{config}/{split} {row['id']}: {dropped}"
+            checked, dropped, repaired = check_values(row["text"], json.loads(row["schema"]), expected)
+            assert (dropped, repaired) == ([], []) and checked == expected, f"{config}/{split} {row['id']}"
 
 
 def test_edgejson_eval_scores_the_checked_answer(capsys, tmp_path, tiny_model):
@@ -116,6 +192,7 @@ def test_edgejson_eval_scores_the_checked_answer(capsys, tmp_path, tiny_model):
     (example,) = run["examples"]
     generated = json.loads(example["raw_output"])
     assert example["dropped"] and set(example["dropped"]) == set(generated) - {"status"}
+    assert example["repaired"] == []
     assert example["parsed"] == {"status": "open"} and run["scores"]["json_exact"] == 1.0
 
 
