@@ -181,7 +181,7 @@ class Extractor:
     """A model and tokenizer ready to extract JSON; ``constrained=True`` makes outputs follow their JSON Schema,
     ``spans=True`` (with it) makes each free-form string a span of the text (``maaza.spans``), ``value_check=True``
     holds dates, numbers, enum members and repeated strings to what the text states (``maaza.value_check``), then
-    ``key_check=True`` those the model finds the answer likelier without (``maaza.key_check``).
+    ``key_check=True`` drops the optional keys the model finds the answer likelier without (``maaza.key_check``).
 
     ``model``: a transformers model (engine ``torch``) or an ``OnnxModel`` (engine ``onnx``).
     """
@@ -320,7 +320,7 @@ class Extractor:
         if self.value_check:
             output, dropped, repaired = check_values(text, schema, output)
         if self.key_check:
-            output, more = check_keys(self.model, self.tokenizer, prompt, schema, output)
+            output, more = check_keys(self.model, self.tokenizer, prompt, schema, output, text)
             dropped += more
         latency = time.perf_counter() - started
         return replace(generation, output=output, dropped=dropped, repaired=repaired, latency_s=latency)

@@ -5,14 +5,17 @@ A small model fills optional keys that the text lacks (a sex, a company, a whole
 step by step, opening the key is the likeliest next token, yet the answer as a whole, scored token by token up to its
 end, is likelier without it. The check scores the answer and, for each optional key it holds (at any depth, in
 objects inside arrays too), the answer without that key; keys whose removal raises the answer's log-likelihood go.
-Required keys, array items and values are never touched, so an answer valid against its schema stays valid.
+An object or array whose key the text names (``Prescriptions:`` for ``prescriptions``) is kept: the model scores a
+long list as unlikely as a whole even when the text lists it. Required keys, array items and values are never
+touched, so an answer valid against its schema stays valid.
 
-Usage: ``answer, dropped = check_keys(model, tokenizer, prompt_ids, schema, answer)``
+Usage: ``answer, dropped = check_keys(model, tokenizer, prompt_ids, schema, answer, text)``
 """
 
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,7 +29,8 @@ Path = tuple[str | int, ...]  # keys and array indexes from the answer's root
 BATCH = 16  # answers scored in one forward pass
 RULE = (  # as results files record it
     "after decoding, each optional key of the answer is dropped when the model gives the whole answer (compact JSON + "
-    "EOS) a higher log-likelihood without it (maaza.key_check)"
+    "EOS) a higher log-likelihood without it, unless it holds an object or array and the text names its key (the "
+    "first five letters of a word of the key, of three letters or more, start a word of the text) (maaza.key_check)"
 )
 
 
@@ -102,17 +106,30 @@ def _torch_log_likelihoods(
     return scores
 
 
+def names(text: str, key: str) -> bool:
+    """Whether ``text`` names ``key``: the first five letters of one of its words of three letters or more
+    (``snake_case`` or ``camelCase``) start a word of the text, in any case (``Prescribed`` names
+    ``prescriptions``)."""
+    words = re.sub(r"([a-z])([A-Z])", r"\1_\2", key).lower().split("_")
+    return any(re.search(rf"(?<!\w){re.escape(word[:5])}", text, re.IGNORECASE) for word in words if len(word) >= 3)
+
+
 def check_keys(
     model: PreTrainedModel | OnnxModel,
     tokenizer: PreTrainedTokenizerBase,
     prompt: list[int],
     schema: dict[str, Any],
     answer: dict[str, Any],
+    text: str,
 ) -> tuple[dict[str, Any], list[str]]:
     """``answer`` without the optional keys whose removal makes it more likely after ``prompt``, and those keys
-    (dotted, as ``parties[0].email``). Each key is judged against the whole answer; a key inside a dropped one goes
-    with it."""
-    paths = [path for path, _, _ in optional_keys(answer, schema)]
+    (dotted, as ``parties[0].email``); an object or array whose key ``text`` :func:`names` stays. Each key is judged
+    against the whole answer; a key inside a dropped one goes with it."""
+    paths = [
+        path
+        for path, value, _ in optional_keys(answer, schema)
+        if not (isinstance(value, dict | list) and names(text, str(path[-1])))
+    ]
     if not paths:
         return answer, []
     full, *alone = log_likelihoods(model, tokenizer, prompt, [answer] + [without(answer, path) for path in paths])

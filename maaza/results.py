@@ -214,7 +214,10 @@ def decoding_mode(constrained: bool, key_check: bool = False, spans: bool = Fals
 OPTION_HELP = {
     "constrained": "make the output follow the JSON Schema",
     "spans": "with --constrained: each free-form string value must be a span of the text (torch engine)",
-    "key_check": "drop each optional key that the model finds the answer likelier without",
+    "key_check": (
+        "drop each optional key that the model finds the answer likelier without (an object or array whose key the "
+        "text names stays)"
+    ),
     "value_check": (
         "hold values to the text: set dates and numbers cut at a comma to those it states, drop each optional number "
         "or enum member it never states and each optional string that copies a required key's"
