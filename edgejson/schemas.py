@@ -6,6 +6,7 @@ Usage: ``schema = load_schema("contact_info")`` or ``load_schema("my_schema.json
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,11 @@ from edgejson.prompt import check_depth
 from edgejson.resources import package_data
 
 BANDS = ("simple", "medium", "complex")
+
+
+def key_words(key: str) -> list[str]:
+    """A key's words, lower-cased: ``"contactEmail"`` or ``"contact_email"`` -> ``["contact", "email"]``."""
+    return [w.lower() for w in re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key).replace("-", "_").split("_") if w]
 
 
 class SchemaError(ValueError):

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import json
 import random
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from edgejson.schemas import load_schema, schema_ids
+from edgejson.schemas import key_words, load_schema, schema_ids
 from edgejson_dataset.spec import Spec, check_spec
 from edgejson_dataset.validate import BuildError
 
@@ -137,11 +136,6 @@ BANDS = {"simple": (2, 5, 0.0, 0.0), "medium": (4, 9, 0.8, 0.3), "complex": (5, 
 BAND_WEIGHTS = {"simple": 4, "medium": 4, "complex": 2}
 
 
-def words(key: str) -> list[str]:
-    """``"contactEmail"`` or ``"contact_email"`` -> ``["contact", "email"]``."""
-    return [w.lower() for w in re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", key).replace("-", "_").split("_") if w]
-
-
 def leaf_keys(schema: dict[str, Any]) -> set[str]:
     """Every leaf key of a schema at any depth, normalised (``shipTo.zipCode`` -> ``zip_code``)."""
     out: set[str] = set()
@@ -151,7 +145,7 @@ def leaf_keys(schema: dict[str, Any]) -> set[str]:
         elif isinstance(sub, dict) and sub.get("type") == "array" and sub.get("items", {}).get("type") == "object":
             out |= leaf_keys(sub["items"])
         else:
-            out.add("_".join(words(key)))
+            out.add("_".join(key_words(key)))
     return out
 
 
@@ -311,7 +305,7 @@ def _place(draft: _Draft, prefix: str) -> tuple[dict[str, Any], list[str]]:
     for part in parts:
         key = draft.key(draft.rng.choice(PLACE_KEYS[part]), props)
         props[key] = {"type": "string"}
-        draft.fields[f"{prefix}{key}"] = {"gen": f"place {part}", "label": _label(draft.rng, "_".join(words(key)))}
+        draft.fields[f"{prefix}{key}"] = {"gen": f"place {part}", "label": _label(draft.rng, "_".join(key_words(key)))}
     return props, list(props)[: draft.rng.randint(1, len(props))]
 
 
@@ -346,7 +340,7 @@ def _schema(rng: random.Random, band: str) -> tuple[dict[str, Any], dict[str, di
                     else _object(draft, f"{key}.", GROUPS[kind][1], rng.randint(2, 4))
                 )
                 draft.properties[key] = {"type": "object", "properties": props, "required": req}
-                draft.fields[key] = {"label": _label(rng, "_".join(words(key)))}
+                draft.fields[key] = {"label": _label(rng, "_".join(key_words(key)))}
                 if rng.random() < 0.7:
                     draft.required.append(key)
                 else:
@@ -362,7 +356,7 @@ def _schema(rng: random.Random, band: str) -> tuple[dict[str, Any], dict[str, di
                 "type": "array",
                 "items": {"type": "object", "properties": props, "required": req, "additionalProperties": False},
             }
-            draft.fields[key] = {"label": _label(rng, "_".join(words(key))), "count": [lo_items, lo_items + 3]}
+            draft.fields[key] = {"label": _label(rng, "_".join(key_words(key))), "count": [lo_items, lo_items + 3]}
             draft.fields[key]["each"] = _each(draft, key, props, req)
             draft.required.append(key)
     _relabel(draft)

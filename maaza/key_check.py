@@ -23,6 +23,7 @@ import torch
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from edgejson import format_answer
+from edgejson.schemas import key_words
 from maaza.onnx_engine import OnnxModel
 
 Path = tuple[str | int, ...]  # keys and array indexes from the answer's root
@@ -110,8 +111,8 @@ def names(text: str, key: str) -> bool:
     """Whether ``text`` names ``key``: the first five letters of one of its words of three letters or more
     (``snake_case`` or ``camelCase``) start a word of the text, in any case (``Prescribed`` names
     ``prescriptions``)."""
-    words = re.sub(r"([a-z])([A-Z])", r"\1_\2", key).lower().split("_")
-    return any(re.search(rf"(?<!\w){re.escape(word[:5])}", text, re.IGNORECASE) for word in words if len(word) >= 3)
+    words = (word for word in key_words(key) if len(word) >= 3)
+    return any(re.search(rf"(?<!\w){re.escape(word[:5])}", text, re.IGNORECASE) for word in words)
 
 
 def check_keys(
