@@ -18,6 +18,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 from datasets import Dataset, concatenate_datasets, load_dataset
+from peft import set_peft_model_state_dict
 from safetensors.torch import load_file, save_file
 from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
 from transformers.trainer_callback import ExportableState
@@ -25,6 +26,7 @@ from transformers.trainer_utils import get_last_checkpoint
 from trl import ModelConfig, SFTConfig, SFTTrainer, TrlParser, get_peft_config
 
 from edgejson import build_prompt
+from maaza.adapters import AdapterError, adapter_hash, check_weights, read_adapter_config
 from maaza.bases import BASES, BaseModelError, resolve_base
 from maaza.machine import machine
 
@@ -52,6 +54,13 @@ class ScriptArguments:
     adapter_dtype: str = field(
         default="float32",
         metadata={"help": "Weights saved in adapter_dir: float32 (as trained) or bfloat16 (half the file)."},
+    )
+    init_adapter: str | None = field(
+        default=None,
+        metadata={
+            "help": "adapter_dir of an earlier run whose weights the LoRA starts from (a second stage of training; "
+            "its LoRA fields must be this recipe's). Training minutes then count that run's minutes too."
+        },
     )
 
 
@@ -114,6 +123,9 @@ def check_recipe(script_args: ScriptArguments, training_args: SFTConfig, model_a
     for name, value, ok, rule in checks:
         if not ok:
             raise RecipeError(f"{name} = {value!r} is impossible: it must be {rule}")
+    init = script_args.init_adapter
+    if init and Path(init).resolve() == Path(script_args.adapter_dir).resolve():
+        raise RecipeError("init_adapter must not be adapter_dir: the run would overwrite the weights it starts from")
     if training_args.completion_only_loss is False:
         raise RecipeError("completion_only_loss must not be false: the loss is taken on the JSON answer only")
 
@@ -186,7 +198,8 @@ class CompletionHeadSFTTrainer(SFTTrainer):
 
 
 class WallClock(TrainerCallback, ExportableState):
-    """Seconds spent training, summed over a run and the runs it resumed (kept in every checkpoint)."""
+    """Seconds spent training, summed over a run, the runs it resumed and its ``init_adapter``'s run (kept in every
+    checkpoint)."""
 
     def __init__(self, seconds: float = 0.0) -> None:
         self.seconds = seconds
@@ -203,6 +216,27 @@ class WallClock(TrainerCallback, ExportableState):
 
     def state(self) -> dict[str, Any]:
         return {"args": {"seconds": self.seconds}, "attributes": {}}
+
+
+def read_init_adapter(script_args: ScriptArguments, model_args: ModelConfig) -> tuple[dict[str, Any], dict]:
+    """The weights and ``training_info.json`` of the recipe's ``init_adapter``; :class:`RecipeError` when it is
+    missing, unreadable, or has other LoRA fields than the recipe."""
+    folder = Path(script_args.init_adapter)
+    try:
+        config = read_adapter_config(folder)
+        weights = load_file(check_weights(folder))
+    except AdapterError as err:
+        raise RecipeError(f"init_adapter: {err}") from None
+    if not (folder / "training_info.json").is_file():
+        raise RecipeError(f"init_adapter: {folder} has no training_info.json, so its training minutes are unknown")
+    ours = {"lora_r": model_args.lora_r, "lora_alpha": model_args.lora_alpha}
+    theirs = {"lora_r": config.get("r"), "lora_alpha": config.get("lora_alpha")}
+    ours["lora_target_modules"] = sorted(model_args.lora_target_modules or [])
+    theirs["lora_target_modules"] = sorted(config.get("target_modules") or [])
+    for name, value in ours.items():
+        if theirs[name] != value:
+            raise RecipeError(f"init_adapter: {folder} has {name} = {theirs[name]!r}, the recipe {value!r}")
+    return weights, json.loads((folder / "training_info.json").read_text(encoding="utf-8"))
 
 
 def build_trainer(
@@ -222,15 +256,22 @@ def build_trainer(
     # PEFT writes this name into adapter_config.json: the Hub id lets PeftModel.from_pretrained find the base.
     model.name_or_path = model.config.name_or_path = recorded_name
     training_args.restore_callback_states_from_checkpoint = True
-    return CompletionHeadSFTTrainer(
+    init_weights, init_info = read_init_adapter(script_args, model_args) if script_args.init_adapter else ({}, {})
+    trainer = CompletionHeadSFTTrainer(
         model=model,
         args=training_args,
         train_dataset=train_dataset,
         eval_dataset=eval_dataset,
         processing_class=tokenizer,
         peft_config=get_peft_config(model_args),
-        callbacks=[WallClock(), *(callbacks or [])],
+        callbacks=[WallClock(init_info.get("train_seconds", 0.0)), *(callbacks or [])],
     )
+    if init_weights:
+        weights = {name: tensor.float() for name, tensor in init_weights.items()}
+        loaded = set_peft_model_state_dict(trainer.model, weights)
+        if loaded.unexpected_keys:
+            raise RecipeError(f"init_adapter: weights the model lacks: {', '.join(loaded.unexpected_keys[:5])}")
+    return trainer
 
 
 def train(
@@ -262,6 +303,18 @@ def train(
         info = training_info(trainer, script_args, model_args, result.metrics, last)
         (adapter_dir / "training_info.json").write_text(json.dumps(info, indent=2) + "\n")
     return adapter_dir
+
+
+def init_adapter_record(folder: str) -> dict[str, Any]:
+    """What a second stage's ``training_info.json`` says of the adapter it started from."""
+    info = json.loads((Path(folder) / "training_info.json").read_text(encoding="utf-8"))
+    return {
+        "path": folder,
+        "sha256": adapter_hash(folder),
+        "steps": info["steps"],
+        "rows_seen": info["steps"] * info["hyperparameters"]["total_batch_size"],
+        "train_seconds": info["train_seconds"],
+    }
 
 
 def split_fingerprint(dataset_name: str, split: str, configs: list[str] | None = None) -> str:
@@ -314,6 +367,7 @@ def training_info(
         "train_seconds": round(wall.seconds, 1),
         "this_run_seconds": round(metrics.get("train_runtime", 0.0), 1),
         "resumed_from": Path(resumed_from).name if resumed_from else None,
+        "init_adapter": init_adapter_record(script_args.init_adapter) if script_args.init_adapter else None,
         "train_loss": metrics.get("train_loss"),
         "best_eval_loss": state.best_metric,
         "best_checkpoint": Path(state.best_model_checkpoint).name if state.best_model_checkpoint else None,

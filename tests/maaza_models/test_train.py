@@ -212,3 +212,39 @@ def test_a_recipe_trains_on_the_train_splits_of_several_configs(recipe, tiny_dat
     assert info["dataset"]["train"]["rows"] == len(rows) and info["dataset"]["eval"]["configs"] == ["default"]
     with pytest.raises(SystemExit, match="config 'nope'"):
         _script_main()(["--config", str(recipe(dataset_name=str(folder), dataset_configs=["default", "nope"]))])
+
+
+def test_a_second_stage_starts_from_the_first_stage_s_adapter(recipe, tmp_path):
+    first = train(*_parse(recipe(max_steps=2)))
+    first_info = json.loads((first / "training_info.json").read_text())
+    second = train(
+        *_parse(
+            recipe(
+                init_adapter=str(first),
+                adapter_dir=str(tmp_path / "second"),
+                output_dir=str(tmp_path / "second-run"),
+                learning_rate=1e-9,
+                max_steps=2,
+            )
+        )
+    )
+    before, after = load_file(first / "adapter_model.safetensors"), load_file(second / "adapter_model.safetensors")
+    assert before.keys() == after.keys()
+    assert any(tensor.abs().sum() > 0 for name, tensor in before.items() if "lora_B" in name)
+    for name, tensor in after.items():  # a fresh LoRA would start with every lora_B at zero
+        torch.testing.assert_close(tensor, before[name], atol=1e-6, rtol=0)
+    info = json.loads((second / "training_info.json").read_text())
+    assert info["init_adapter"]["path"] == str(first) and info["init_adapter"]["steps"] == 2
+    assert info["steps"] == 2 and info["train_seconds"] > first_info["train_seconds"]
+
+
+def test_an_init_adapter_with_other_lora_fields_is_refused(recipe, trained):
+    path = recipe(init_adapter=str(trained))  # trained on q_proj and v_proj; this recipe's LoRA has four modules
+    with pytest.raises(SystemExit, match=r"init_adapter: .* has lora_target_modules = \['q_proj', 'v_proj'\]"):
+        _script_main()(["--config", str(path)])
+
+
+def test_an_init_adapter_cannot_be_overwritten_by_its_own_run(recipe, tmp_path):
+    path = recipe(init_adapter=str(tmp_path / "adapter"))  # the fixture's adapter_dir
+    with pytest.raises(SystemExit, match="init_adapter must not be adapter_dir"):
+        _script_main()(["--config", str(path)])
