@@ -3,7 +3,8 @@ training minutes at that checkpoint, written beside the released adapter as ``le
 
 The slice: the first ``limit`` rows of EdgeJSON ``validation`` (seen schemas) and of the ``generated`` config's
 ``validation`` split (generated schemas that no run trains on). A checkpoint already scored is not scored again, so a
-killed run of this command resumes.
+killed run of this command resumes. A second stage of training (a recipe with ``init_adapter``) continues the curve of
+the adapter it started from, when that adapter has one: its points come first, the new steps counted after its own.
 
 Usage: ``python -m maaza.curve --recipe maaza_models/recipes/maaza-mlm-135m-json.yaml`` (its ``output_dir`` holds the
 checkpoints, its ``adapter_dir`` receives the files, its base and dataset score them)
@@ -63,17 +64,29 @@ def _score(model: str, folder: Path, name: str, limit: int, dataset_dir: Path, r
     return run.scores["json_exact"]
 
 
+def earlier_points(init_adapter: Path, limit: int) -> tuple[list[dict[str, Any]], int]:
+    """The curve points of the adapter a second stage started from (none when it has no curve) and its steps."""
+    steps = json.loads((Path(init_adapter) / "training_info.json").read_text())["steps"]
+    path = Path(init_adapter) / CURVE_FILE
+    if not path.is_file():
+        return [], steps
+    curve = json.loads(path.read_text())
+    if curve["limit"] != limit:
+        raise CurveError(f"{path}: scored on {curve['limit']} rows a slice, not {limit}; score both alike")
+    return curve["points"], steps
+
+
 def learning_curve(
-    run_dir: Path, adapter_dir: Path, model: str, limit: int, dataset_dir: Path
+    run_dir: Path, adapter_dir: Path, model: str, limit: int, dataset_dir: Path, init_adapter: Path | None = None
 ) -> list[dict[str, Any]]:
     """Score every checkpoint of ``run_dir`` on ``dataset_dir``'s validation slices and write ``learning_curve.json``
-    and its plot into ``adapter_dir``."""
+    and its plot into ``adapter_dir``; a second stage's curve starts with ``init_adapter``'s."""
     results_dir = Path(adapter_dir) / "curve"
-    points = []
+    points, offset = earlier_points(init_adapter, limit) if init_adapter else ([], 0)
     for step, seconds, folder in checkpoints(run_dir):
         scores = {name: _score(model, folder, name, limit, dataset_dir, results_dir) for name in SLICES}
         exact = {f"json_exact_{name}": score for name, score in scores.items()}
-        points.append({"step": step, "train_seconds": round(seconds, 3), **exact})
+        points.append({"step": offset + step, "train_seconds": round(seconds, 3), **exact})
     curve = {"model": model, "limit": limit, "slices": SLICES, "points": points}
     (Path(adapter_dir) / CURVE_FILE).write_text(json.dumps(curve, indent=2) + "\n")
     plot(curve, Path(adapter_dir) / PLOT_FILE)
@@ -114,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
             recipe["model_name_or_path"],
             args.limit,
             Path(recipe.get("dataset_name", "edgejson_dataset")),
+            Path(recipe["init_adapter"]) if recipe.get("init_adapter") else None,
         )
     except CurveError as err:
         print(f"error: {err}", file=sys.stderr)

@@ -32,3 +32,25 @@ def test_every_checkpoint_is_scored_against_its_training_minutes(recipe, tiny_da
 def test_a_run_without_checkpoints_is_a_clear_error(recipe, capsys):
     assert curve_main(["--recipe", str(recipe())]) == 2
     assert "no checkpoint-* folder" in capsys.readouterr().err
+
+
+def test_a_second_stage_continues_the_curve_of_the_adapter_it_started_from(recipe, tiny_dataset, tmp_path):
+    dataset = tmp_path / "dataset"
+    shutil.copytree(tiny_dataset, dataset)
+    (dataset / "data" / "generated").mkdir()
+    shutil.copy(dataset / "data" / "validation.jsonl", dataset / "data" / "generated" / "validation.jsonl")
+    common = {"max_steps": 2, "save_steps": 1, "eval_steps": 1, "save_total_limit": None, "dataset_name": str(dataset)}
+    first_recipe = recipe(**common)
+    first = train(*recipe_parser().parse_args_and_config(["--config", str(first_recipe)]))
+    assert curve_main(["--recipe", str(first_recipe), "--limit", "2"]) == 0
+    first_points = json.loads((first / "learning_curve.json").read_text())["points"]
+
+    second_recipe = recipe(
+        **common, init_adapter=str(first), adapter_dir=str(tmp_path / "second"), output_dir=str(tmp_path / "run2")
+    )
+    second = train(*recipe_parser().parse_args_and_config(["--config", str(second_recipe)]))
+    assert curve_main(["--recipe", str(second_recipe), "--limit", "2"]) == 0
+    points = json.loads((second / "learning_curve.json").read_text())["points"]
+    assert points[:2] == first_points and [p["step"] for p in points] == [1, 2, 3, 4]
+    assert points[1]["train_seconds"] < points[2]["train_seconds"] <= points[3]["train_seconds"]
+    assert curve_main(["--recipe", str(second_recipe), "--limit", "3"]) == 2  # the first stage's curve used 2 rows
