@@ -44,6 +44,9 @@ def test_a_second_stage_continues_the_curve_of_the_adapter_it_started_from(recip
     first = train(*recipe_parser().parse_args_and_config(["--config", str(first_recipe)]))
     assert curve_main(["--recipe", str(first_recipe), "--limit", "2"]) == 0
     first_points = json.loads((first / "learning_curve.json").read_text())["points"]
+    info = json.loads((first / "training_info.json").read_text())
+    info["train_seconds"] = 1000.0  # as if the first stage took 1,000 s (a tiny run rounds to 0.0)
+    (first / "training_info.json").write_text(json.dumps(info))
 
     second_recipe = recipe(
         **common, init_adapter=str(first), adapter_dir=str(tmp_path / "second"), output_dir=str(tmp_path / "run2")
@@ -52,5 +55,5 @@ def test_a_second_stage_continues_the_curve_of_the_adapter_it_started_from(recip
     assert curve_main(["--recipe", str(second_recipe), "--limit", "2"]) == 0
     points = json.loads((second / "learning_curve.json").read_text())["points"]
     assert points[:2] == first_points and [p["step"] for p in points] == [1, 2, 3, 4]
-    assert points[1]["train_seconds"] < points[2]["train_seconds"] <= points[3]["train_seconds"]
+    assert 1000.0 < points[2]["train_seconds"] <= points[3]["train_seconds"]
     assert curve_main(["--recipe", str(second_recipe), "--limit", "3"]) == 2  # the first stage's curve used 2 rows
