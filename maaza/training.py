@@ -179,6 +179,8 @@ class CompletionHeadSFTTrainer(SFTTrainer):
     positions that have a label; the loss is the same token-level cross-entropy, normalised as TRL does.
     """
 
+    init_adapter: dict[str, Any] | None = None  # a second stage: the init_adapter_record of the run it started from
+
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         labels = inputs["labels"][:, 1:]
         mask = labels != -100
@@ -218,9 +220,9 @@ class WallClock(TrainerCallback, ExportableState):
         return {"args": {"seconds": self.seconds}, "attributes": {}}
 
 
-def read_init_adapter(script_args: ScriptArguments, model_args: ModelConfig) -> tuple[dict[str, Any], dict]:
-    """The weights and ``training_info.json`` of the recipe's ``init_adapter``; :class:`RecipeError` when it is
-    missing, unreadable, or has other LoRA fields than the recipe."""
+def read_init_adapter(script_args: ScriptArguments, model_args: ModelConfig) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The weights of the recipe's ``init_adapter`` and its :func:`init_adapter_record`; :class:`RecipeError` when it
+    is missing, unreadable, or has other LoRA fields than the recipe."""
     folder = Path(script_args.init_adapter)
     try:
         config = read_adapter_config(folder)
@@ -229,14 +231,14 @@ def read_init_adapter(script_args: ScriptArguments, model_args: ModelConfig) -> 
         raise RecipeError(f"init_adapter: {err}") from None
     if not (folder / "training_info.json").is_file():
         raise RecipeError(f"init_adapter: {folder} has no training_info.json, so its training minutes are unknown")
-    ours = {"lora_r": model_args.lora_r, "lora_alpha": model_args.lora_alpha}
-    theirs = {"lora_r": config.get("r"), "lora_alpha": config.get("lora_alpha")}
-    ours["lora_target_modules"] = sorted(model_args.lora_target_modules or [])
-    theirs["lora_target_modules"] = sorted(config.get("target_modules") or [])
-    for name, value in ours.items():
-        if theirs[name] != value:
-            raise RecipeError(f"init_adapter: {folder} has {name} = {theirs[name]!r}, the recipe {value!r}")
-    return weights, json.loads((folder / "training_info.json").read_text(encoding="utf-8"))
+    for name, theirs, ours in (
+        ("lora_r", config.get("r"), model_args.lora_r),
+        ("lora_alpha", config.get("lora_alpha"), model_args.lora_alpha),
+        ("lora_target_modules", sorted(config.get("target_modules") or []), sorted(model_args.lora_target_modules)),
+    ):
+        if theirs != ours:
+            raise RecipeError(f"init_adapter: {folder} has {name} = {theirs!r}, the recipe {ours!r}")
+    return weights, init_adapter_record(script_args.init_adapter)
 
 
 def build_trainer(
@@ -256,7 +258,7 @@ def build_trainer(
     # PEFT writes this name into adapter_config.json: the Hub id lets PeftModel.from_pretrained find the base.
     model.name_or_path = model.config.name_or_path = recorded_name
     training_args.restore_callback_states_from_checkpoint = True
-    init_weights, init_info = read_init_adapter(script_args, model_args) if script_args.init_adapter else ({}, {})
+    init_weights, init = read_init_adapter(script_args, model_args) if script_args.init_adapter else ({}, None)
     trainer = CompletionHeadSFTTrainer(
         model=model,
         args=training_args,
@@ -264,9 +266,10 @@ def build_trainer(
         eval_dataset=eval_dataset,
         processing_class=tokenizer,
         peft_config=get_peft_config(model_args),
-        callbacks=[WallClock(init_info.get("train_seconds", 0.0)), *(callbacks or [])],
+        callbacks=[WallClock(init["train_seconds"] if init else 0.0), *(callbacks or [])],
     )
-    if init_weights:
+    trainer.init_adapter = init  # read before this run could change it
+    if init:
         weights = {name: tensor.float() for name, tensor in init_weights.items()}
         loaded = set_peft_model_state_dict(trainer.model, weights)
         if loaded.unexpected_keys:
@@ -367,7 +370,7 @@ def training_info(
         "train_seconds": round(wall.seconds, 1),
         "this_run_seconds": round(metrics.get("train_runtime", 0.0), 1),
         "resumed_from": Path(resumed_from).name if resumed_from else None,
-        "init_adapter": init_adapter_record(script_args.init_adapter) if script_args.init_adapter else None,
+        "init_adapter": trainer.init_adapter,
         "train_loss": metrics.get("train_loss"),
         "best_eval_loss": state.best_metric,
         "best_checkpoint": Path(state.best_model_checkpoint).name if state.best_model_checkpoint else None,
