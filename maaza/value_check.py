@@ -10,10 +10,12 @@ A small model gets values wrong in a few ways that the text itself can show up, 
   the comma-grouped number it begins, when the text writes exactly one;
 - it fills an optional key that the text lacks with a value seen in training (a fee of 0.5, a sex, a category): an
   optional number or enum member the text never states is dropped. A number is stated in digits (commas between
-  thousands; ``35%`` states 0.35 too) or in English words up to ninety-nine, an enum member as a word (``male`` is not
-  in ``female``), in any case, with ``_`` read as a space or ``-``;
-- it copies into an optional key a string that a required key already holds (``company`` = the venue): an optional
-  string is dropped when a required key holds the same value and the text states it only once.
+  thousands; ``35%`` states 0.35 too; the hour and minutes of ``6:14`` state none: a fee of 6 is a guess) or in English
+  words up to ninety-nine, an enum member as a word (``male`` is not in ``female``), in any case, with ``_`` read as a
+  space or ``-``;
+- it copies into an optional key a value that a required key already holds (``company`` = the venue, ``tax_id`` =
+  ``"17.46"``, the tax): an optional string is dropped when a required key holds the same value, or a number written
+  the same way, and the text states it only once.
 
 Only optional keys are dropped and a value is only set to another of its own type and format, so an answer valid
 against its schema stays valid (a repair that would break it is not made).
@@ -36,10 +38,11 @@ from maaza.key_check import Path, dotted, optional_keys, without
 RULE = (  # as results files record it
     "after decoding, a date or date-time the text never states is set to the nearest one it states, a number cut at "
     "its thousands comma to the number the text writes, then each optional key is dropped whose number or enum member "
-    "the text never states (in digits or English words up to ninety-nine, as a word in any case) or whose string a "
-    "required key holds too while the text states it once (maaza.value_check)"
+    "the text never states (in digits, not as part of a clock time, or English words up to ninety-nine, as a word in "
+    "any case) or whose string a required key holds too, as a string or a number, while the text states it once "
+    "(maaza.value_check)"
 )
-DIGITS = re.compile(r"(?<![\w.])[-+]?\d[\d,]*(?:\.\d+)?(%?)")
+DIGITS = re.compile(r"(?<![\w.:])[-+]?\d[\d,]*(?:\.\d+)?(%?)(?!\d|:\d)")  # not the hour or minutes of 6:14
 GROUPED = re.compile(r"(?<![\w.])(\d{1,3}),(\d{3}(?:,\d{3})*(?:\.\d+)?)(?![\d,])")
 UNITS = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
@@ -50,8 +53,8 @@ WORDS = re.compile(rf"\b(?:({'|'.join(TENS)})(?:[- ]({'|'.join(UNITS[1:10])}))?|
 
 
 def stated_numbers(text: str) -> set[float]:
-    """Every number ``text`` writes: in digits (``12,467.59``; ``35%`` as 35 and 0.35) or in English words below
-    a hundred (``forty-two``)."""
+    """Every number ``text`` writes: in digits (``12,467.59``; ``35%`` as 35 and 0.35; not the 20 or 59 of ``20:59``)
+    or in English words below a hundred (``forty-two``)."""
     numbers: set[float] = set()
     for match in DIGITS.finditer(text):
         value = float(match.group().rstrip("%").replace(",", ""))
@@ -141,8 +144,8 @@ def check_values(
     text: str, schema: dict[str, Any], answer: dict[str, Any]
 ) -> tuple[dict[str, Any], list[str], list[str]]:
     """``answer`` with its dates and cut numbers set to what ``text`` states, less its optional keys whose number or
-    enum value the text never states or whose string a required key holds too; the keys dropped (dotted, as
-    ``parties[0].fee``) and the values set (``due_date: "2025-04-20" -> "2025-04-02"``)."""
+    enum value the text never states or whose string a required key holds too (as a string or a number); the keys
+    dropped (dotted, as ``parties[0].fee``) and the values set (``due_date: "2025-04-20" -> "2025-04-02"``)."""
     numbers, validator = stated_numbers(text), schema_validator(schema)
     checked, repaired = answer, []
     for path, value, sub in leaves(answer, schema):
@@ -153,6 +156,7 @@ def check_values(
     lowered, optional = text.lower(), list(optional_keys(checked, schema))
     paths = {path for path, _, _ in optional}
     held = [value for path, value, _ in leaves(checked, schema) if path not in paths]  # by required keys and items
+    held += [json.dumps(value) for value in held if isinstance(value, int | float) and not isinstance(value, bool)]
     drop = [
         path
         for path, value, sub in optional

@@ -77,6 +77,20 @@ def test_a_number_is_stated_in_digits_words_or_percent(text, value):
     )
 
 
+@pytest.mark.parametrize("fee", [6, 14, 20, 59, 6.5])
+def test_the_parts_of_a_clock_time_state_no_number(fee):
+    """A model that fills a fee the text lacks from the time of day (6 of 6:14) is caught like any other guess."""
+    _, dropped, _ = check_values(
+        "Booked at 6:14 AM, settled 20:59:06.5 UTC.", ORDER, {"id": "x", "total": 1, "fee": fee}
+    )
+    assert dropped == ["fee"]
+
+
+def test_a_number_beside_a_clock_time_is_still_stated():
+    answer = {"id": "x", "total": 1, "fee": 20}
+    assert check_values("Fee 20, booked at 20:59.", ORDER, answer) == (answer, [], [])
+
+
 @pytest.mark.parametrize(
     ("text", "channel", "kept"),
     [
@@ -168,6 +182,14 @@ def test_an_optional_string_that_copies_a_required_key_stated_once_goes(text, an
     checked, gone, repaired = check_values(text, EVENT, answer)
     assert gone == dropped and repaired == []
     assert checked == {key: value for key, value in answer.items() if key not in dropped}
+
+
+@pytest.mark.parametrize(
+    ("text", "dropped"), [("Order A-17, total 17.46.", ["note"]), ("A-17: 17.46. Note: 17.46", [])]
+)
+def test_an_optional_string_that_copies_a_required_number_stated_once_goes(text, dropped):
+    answer = {"id": "A-17", "total": 17.46, "note": "17.46"}
+    assert check_values(text, ORDER, answer)[1] == dropped
 
 
 @pytest.mark.parametrize("config", ["default", "generated"])
