@@ -15,7 +15,10 @@ A small model gets values wrong in a few ways that the text itself can show up, 
   space or ``-``;
 - it copies into an optional key a value that a required key already holds (``company`` = the venue, ``tax_id`` =
   ``"17.46"``, the tax): an optional string is dropped when a required key holds the same value, or a number written
-  the same way, and the text states it only once.
+  the same way, and the text states it only once;
+- it copies a number from one array item into the next (a device's battery into its neighbour's): where items hold
+  the same number under the same optional key and the text states it once, it stays only with the item whose own
+  strings lie nearest that statement.
 
 Only optional keys are dropped and a value is only set to another of its own type and format, so an answer valid
 against its schema stays valid (a repair that would break it is not made).
@@ -28,6 +31,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
@@ -39,8 +43,9 @@ RULE = (  # as results files record it
     "after decoding, a date or date-time the text never states is set to the nearest one it states, a number cut at "
     "its thousands comma to the number the text writes, then each optional key is dropped whose number or enum member "
     "the text never states (in digits, not as part of a clock time, or English words up to ninety-nine, as a word in "
-    "any case) or whose string a required key holds too, as a string or a number, while the text states it once "
-    "(maaza.value_check)"
+    "any case) or whose string a required key holds too, as a string or a number, while the text states it once, "
+    "and a number stated once that array items hold under the same key stays only with the item whose strings lie "
+    "nearest it (maaza.value_check)"
 )
 DIGITS = re.compile(r"(?<![\w.:])[-+]?\d[\d,]*(?:\.\d+)?(%?)(?!\d|:\d)")  # not the hour or minutes of 6:14
 GROUPED = re.compile(r"(?<![\w.])(\d{1,3}),(\d{3}(?:,\d{3})*(?:\.\d+)?)(?![\d,])")
@@ -52,23 +57,24 @@ TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
 WORDS = re.compile(rf"\b(?:({'|'.join(TENS)})(?:[- ]({'|'.join(UNITS[1:10])}))?|({'|'.join(UNITS)}))\b", re.IGNORECASE)
 
 
-def stated_numbers(text: str) -> set[float]:
-    """Every number ``text`` writes: in digits (``12,467.59``; ``35%`` as 35 and 0.35; not the 20 or 59 of ``20:59``)
-    or in English words below a hundred (``forty-two``)."""
-    numbers: set[float] = set()
+def stated_numbers(text: str) -> dict[float, list[int]]:
+    """Every number ``text`` writes, with the offsets where it does: in digits (``12,467.59``; ``35%`` as 35 and 0.35;
+    not the 20 or 59 of ``20:59``) or in English words below a hundred (``forty-two``)."""
+    numbers: dict[float, list[int]] = defaultdict(list)
     for match in DIGITS.finditer(text):
         value = float(match.group().rstrip("%").replace(",", ""))
-        numbers.update((value, round(value / 100, 12)) if match.group(1) else (value,))
+        for number in (value, round(value / 100, 12)) if match.group(1) else (value,):
+            numbers[number].append(match.start())
     for match in WORDS.finditer(text):
         tens, unit, alone = (word.lower() if word else "" for word in match.groups())
         if alone:
-            numbers.add(float(UNITS.index(alone)))
+            numbers[float(UNITS.index(alone))].append(match.start())
         else:
-            numbers.add(float(10 * (TENS.index(tens) + 2) + (UNITS.index(unit) if unit else 0)))
+            numbers[float(10 * (TENS.index(tens) + 2) + (UNITS.index(unit) if unit else 0))].append(match.start())
     return numbers
 
 
-def unstated(value: Any, schema: Any, lowered: str, numbers: set[float]) -> bool:
+def unstated(value: Any, schema: Any, lowered: str, numbers: dict[float, list[int]]) -> bool:
     """Whether ``value`` is a number or an enum member (by ``schema``) that the text never states; ``lowered``: the
     text in lower case, ``numbers``: its :func:`stated_numbers`."""
     if isinstance(value, bool):
@@ -114,7 +120,7 @@ def nearest(value: str, candidates: list[str]) -> str | None:
     return ranked[0][1]
 
 
-def repair(value: Any, schema: dict[str, Any], text: str, numbers: set[float]) -> Any:
+def repair(value: Any, schema: dict[str, Any], text: str, numbers: dict[float, list[int]]) -> Any:
     """What the text states in place of ``value`` (by its ``schema``), or ``value`` when it is stated or cannot be
     told."""
     if isinstance(value, str) and schema.get("format") in ("date", "date-time") and value not in text:
@@ -140,6 +146,53 @@ def times_stated(value: str, schema: Any, text: str) -> int:
     return text.count(value)
 
 
+def taken_from_a_sibling(
+    text: str, answer: dict[str, Any], optional: list[tuple[Path, Any, Any]], numbers: dict[float, list[int]]
+) -> list[Path]:
+    """The optional numbers that array items hold under the same key while the text states that number once: every
+    one of them but the item's whose own strings lie nearest the statement (a model copies a number into the next
+    device, package or party); none when two items lie as near."""
+    groups: dict[tuple[Path, str | int, float], list[Path]] = defaultdict(list)
+    for path, value, _ in optional:
+        if (
+            len(path) > 1
+            and isinstance(path[-2], int)
+            and isinstance(value, int | float)
+            and not isinstance(value, bool)
+        ):
+            groups[(path[:-2], path[-1], float(value))].append(path)
+    taken = []
+    for (_, _, number), paths in groups.items():
+        if len(paths) < 2 or len(numbers.get(number, ())) != 1:
+            continue
+        (at,) = numbers[number]
+        ranked = sorted(((distance(text, at, item(answer, path[:-1])), path) for path in paths), key=lambda r: r[0])
+        if ranked[0][0] < ranked[1][0]:
+            taken += [path for _, path in ranked[1:]]
+    return taken
+
+
+def item(answer: Any, path: Path) -> Any:
+    """The value at ``path`` in ``answer``."""
+    for step in path:
+        answer = answer[step]
+    return answer
+
+
+def distance(text: str, at: int, value: Any) -> float:
+    """How far offset ``at`` lies from the stretch of ``text`` that holds ``value``'s strings (those of three or more
+    characters that the text states once); 0 inside it, infinite when it holds none."""
+    found = [
+        (text.index(leaf), text.index(leaf) + len(leaf))
+        for _, leaf, _ in leaves(value, None)
+        if isinstance(leaf, str) and len(leaf) > 2 and text.count(leaf) == 1
+    ]
+    if not found:
+        return float("inf")
+    start, end = min(begin for begin, _ in found), max(stop for _, stop in found)
+    return 0.0 if start <= at <= end else float(min(abs(at - start), abs(at - end)))
+
+
 def check_values(
     text: str, schema: dict[str, Any], answer: dict[str, Any]
 ) -> tuple[dict[str, Any], list[str], list[str]]:
@@ -163,6 +216,7 @@ def check_values(
         if unstated(value, sub, lowered, numbers)
         or (isinstance(value, str) and value in held and times_stated(value, sub, text) <= 1)
     ]
+    drop += [path for path in taken_from_a_sibling(text, checked, optional, numbers) if path not in drop]
     for path in drop:  # only leaves go, so no path leads through another
         checked = without(checked, path)
     return checked, [dotted(path) for path in drop], repaired

@@ -192,6 +192,25 @@ def test_an_optional_string_that_copies_a_required_number_stated_once_goes(text,
     assert check_values(text, ORDER, answer)[1] == dropped
 
 
+@pytest.mark.parametrize(
+    ("text", "dropped"),
+    [
+        ("SKU-1 in 3 boxes; SKU-2 loose.", ["items[1].qty"]),
+        ("SKU-1 loose; SKU-2 in 3 boxes.", ["items[0].qty"]),
+        ("3 of SKU-1 and 3 of SKU-2.", []),  # stated twice: both may be right
+        ("Two lines, 3 boxes.", []),  # neither item's strings are in the text: no nearer one
+    ],
+)
+def test_a_number_an_item_copied_from_a_sibling_goes(text, dropped):
+    """Items that hold one number stated once under the same key: it stays with the item whose strings lie nearest."""
+    answer = {"id": "x", "total": 1, "items": [{"sku": "SKU-1", "qty": 3}, {"sku": "SKU-2", "qty": 3}]}
+    checked, gone, _ = check_values(text, ORDER, answer)
+    assert gone == dropped
+    assert [item.get("qty") for item in checked["items"]] == [
+        None if f"items[{i}].qty" in dropped else 3 for i in (0, 1)
+    ]
+
+
 @pytest.mark.parametrize("config", ["default", "generated"])
 def test_no_edgejson_answer_changes(config):
     """Every expected answer of every split comes out as it went in: the rules read numbers, enums and dates as
