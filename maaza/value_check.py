@@ -105,10 +105,7 @@ def leaves(value: Any, schema: Any, at: Path = ()) -> Iterator[tuple[Path, Any, 
 def replaced(value: Any, path: Path, new: Any) -> Any:
     """A copy of ``value`` with ``new`` at ``path``."""
     value = copy.deepcopy(value)
-    parent = value
-    for step in path[:-1]:
-        parent = parent[step]
-    parent[path[-1]] = new
+    item(value, path[:-1])[path[-1]] = new
     return value
 
 
@@ -126,7 +123,7 @@ def repair(value: Any, schema: dict[str, Any], text: str, numbers: dict[float, l
     if isinstance(value, str) and schema.get("format") in ("date", "date-time") and value not in text:
         stated = stated_dates(text) if schema["format"] == "date" else stated_datetimes(text)
         return value if value in stated else nearest(value, stated) or value
-    if isinstance(value, int | float) and not isinstance(value, bool) and float(value) not in numbers:
+    if is_number(value) and float(value) not in numbers:
         if isinstance(value, float) and not value.is_integer():
             return value
         begun = {float(m.group().replace(",", "")) for m in GROUPED.finditer(text) if m.group(1) == str(int(value))}
@@ -154,12 +151,7 @@ def taken_from_a_sibling(
     device, package or party); none when two items lie as near."""
     groups: dict[tuple[Path, str | int, float], list[Path]] = defaultdict(list)
     for path, value, _ in optional:
-        if (
-            len(path) > 1
-            and isinstance(path[-2], int)
-            and isinstance(value, int | float)
-            and not isinstance(value, bool)
-        ):
+        if len(path) > 1 and isinstance(path[-2], int) and is_number(value):
             groups[(path[:-2], path[-1], float(value))].append(path)
     taken = []
     for (_, _, number), paths in groups.items():
@@ -170,6 +162,11 @@ def taken_from_a_sibling(
         if ranked[0][0] < ranked[1][0]:
             taken += [path for _, path in ranked[1:]]
     return taken
+
+
+def is_number(value: Any) -> bool:
+    """Whether ``value`` is a JSON number (``True`` is not)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def item(answer: Any, path: Path) -> Any:
@@ -183,7 +180,7 @@ def distance(text: str, at: int, value: Any) -> float:
     """How far offset ``at`` lies from the stretch of ``text`` that holds ``value``'s strings (those of three or more
     characters that the text states once); 0 inside it, infinite when it holds none."""
     found = [
-        (text.index(leaf), text.index(leaf) + len(leaf))
+        (start := text.index(leaf), start + len(leaf))
         for _, leaf, _ in leaves(value, None)
         if isinstance(leaf, str) and len(leaf) > 2 and text.count(leaf) == 1
     ]
@@ -197,8 +194,9 @@ def check_values(
     text: str, schema: dict[str, Any], answer: dict[str, Any]
 ) -> tuple[dict[str, Any], list[str], list[str]]:
     """``answer`` with its dates and cut numbers set to what ``text`` states, less its optional keys whose number or
-    enum value the text never states or whose string a required key holds too (as a string or a number); the keys
-    dropped (dotted, as ``parties[0].fee``) and the values set (``due_date: "2025-04-20" -> "2025-04-02"``)."""
+    enum value the text never states, whose string a required key holds too (as a string or a number), or whose
+    number an item took from a sibling; the keys dropped (dotted, as ``parties[0].fee``) and the values set
+    (``due_date: "2025-04-20" -> "2025-04-02"``)."""
     numbers, validator = stated_numbers(text), schema_validator(schema)
     checked, repaired = answer, []
     for path, value, sub in leaves(answer, schema):
@@ -209,7 +207,7 @@ def check_values(
     lowered, optional = text.lower(), list(optional_keys(checked, schema))
     paths = {path for path, _, _ in optional}
     held = [value for path, value, _ in leaves(checked, schema) if path not in paths]  # by required keys and items
-    held += [json.dumps(value) for value in held if isinstance(value, int | float) and not isinstance(value, bool)]
+    held += [json.dumps(value) for value in held if is_number(value)]  # a string may write a held number
     drop = [
         path
         for path, value, sub in optional
