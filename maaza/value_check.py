@@ -18,10 +18,16 @@ A small model gets values wrong in a few ways that the text itself can show up, 
   the same way, and the text states it only once;
 - it copies a number from one array item into the next (a device's battery into its neighbour's): where items hold
   the same number under the same optional key and the text states it once, it stays only with the item whose own
-  strings lie nearest that statement.
+  strings lie nearest that statement;
+- it fills an optional list with values the answer holds elsewhere (``decisions: ["Budget check-in"]``, the title; a
+  team named and led as its department): an optional array goes when each of its numbers and strings is a copy, that
+  is held outside it too and more often in all than the text states it (a value the text never states is no copy);
+- it adds an array item made of values from elsewhere (a third party that repeats the second, or whose amount is the
+  total and whose BIC is the currency code): an object item after an array's first goes when more than half of its
+  numbers and strings are copies.
 
-Only optional keys are dropped and a value is only set to another of its own type and format, so an answer valid
-against its schema stays valid (a repair that would break it is not made).
+Only optional keys and array items are dropped and a value is only set to another of its own type and format, so an
+answer valid against its schema stays valid (a repair or an item dropped that would break it is not made).
 
 Usage: ``answer, dropped, repaired = check_values(text, schema, answer)``
 """
@@ -45,7 +51,9 @@ RULE = (  # as results files record it
     "the text never states (in digits, not as part of a clock time, or English words up to ninety-nine, as a word in "
     "any case) or whose string a required key holds too, as a string or a number, while the text states it once, "
     "and a number stated once that array items hold under the same key stays only with the item whose strings lie "
-    "nearest it (maaza.value_check)"
+    "nearest it; an optional array goes whose every number and string is a copy (held outside it too, and more "
+    "often in all than the text states it, where it does), and so does an object item after an array's first when "
+    "more than half of its numbers and strings are copies (maaza.value_check)"
 )
 DIGITS = re.compile(r"(?<![\w.:])[-+]?\d[\d,]*(?:\.\d+)?(%?)(?!\d|:\d)")  # not the hour or minutes of 6:14
 GROUPED = re.compile(r"(?<![\w.])(\d{1,3}),(\d{3}(?:,\d{3})*(?:\.\d+)?)(?![\d,])")
@@ -82,10 +90,16 @@ def unstated(value: Any, schema: Any, lowered: str, numbers: dict[float, list[in
     if isinstance(value, int | float):
         return float(value) not in numbers
     if isinstance(value, str) and isinstance(schema, dict) and "enum" in schema:
-        member = value.lower()
-        forms = {member, member.replace("_", " "), member.replace("_", "-")}
-        return not any(re.search(rf"(?<!\w){re.escape(form)}(?!\w)", lowered) for form in forms)
+        return not member_statements(value, lowered)
     return False
+
+
+def member_statements(member: str, lowered: str) -> int:
+    """How many times the text (``lowered``: in lower case) states an enum member as a word, ``_`` read as a space or
+    ``-``."""
+    member = member.lower()
+    forms = {member, member.replace("_", " "), member.replace("_", "-")}
+    return sum(len(re.findall(rf"(?<!\w){re.escape(form)}(?!\w)", lowered)) for form in forms)
 
 
 def leaves(value: Any, schema: Any, at: Path = ()) -> Iterator[tuple[Path, Any, Any]]:
@@ -164,6 +178,82 @@ def taken_from_a_sibling(
     return taken
 
 
+def times_held(value: Any, answer: Any) -> int:
+    """How many leaves of ``answer`` hold ``value`` (a number as any number equal to it)."""
+    return sum(
+        1
+        for _, leaf, _ in leaves(answer, None)
+        if (is_number(leaf) and is_number(value) and float(leaf) == float(value))
+        or (isinstance(leaf, str) and leaf == value)
+    )
+
+
+def over_held(value: Any, schema: Any, answer: Any, text: str, numbers: dict[float, list[int]]) -> bool:
+    """Whether ``answer`` holds the number or string ``value`` more often than ``text`` states it, where the text
+    states it at all (an enum member in any of its written forms): a value copied from elsewhere in the answer. A value
+    the text never states is left to the other rules (it may be one written differently); booleans and nulls are
+    never."""
+    if is_number(value):
+        stated = len(numbers.get(float(value), ()))
+    elif isinstance(value, str) and isinstance(schema, dict) and "enum" in schema:
+        stated = member_statements(value, text.lower())
+    elif isinstance(value, str):
+        stated = times_stated(value, schema, text)
+    else:
+        return False
+    return 0 < stated < times_held(value, answer)
+
+
+def copied(value: Any, schema: Any, answer: Any, root: Path, text: str, numbers: dict[float, list[int]]) -> bool:
+    """Whether the value ``value``, inside the part of ``answer`` at ``root``, is held outside that part too and more
+    often in all than the text states it: a copy of a value from elsewhere in the answer."""
+    return bool(times_held(value, without(answer, root))) and over_held(value, schema, answer, text, numbers)
+
+
+def copied_arrays(
+    text: str, answer: dict[str, Any], optional: list[tuple[Path, Any, Any]], numbers: dict[float, list[int]]
+) -> list[Path]:
+    """The optional arrays every number and string of which is a copy of a value held elsewhere in the answer (a list
+    of decisions filled with the title, a team named and led as its department)."""
+    drop = []
+    for path, value, sub in optional:
+        values = [(leaf, at) for _, leaf, at in leaves(value, sub) if is_number(leaf) or isinstance(leaf, str)]
+        if isinstance(value, list) and values and all(copied(v, at, answer, path, text, numbers) for v, at in values):
+            drop.append(path)
+    return drop
+
+
+def invented_items(
+    text: str, answer: dict[str, Any], schema: dict[str, Any], numbers: dict[float, list[int]]
+) -> tuple[dict[str, Any], list[Path]]:
+    """``answer`` less the object items, after each array's first, more than half of whose numbers and strings are
+    copies of values held elsewhere in the answer (last items first, each judged on what is left), and their paths;
+    an item whose loss the schema forbids (``minItems``) stays."""
+    validator, gone = schema_validator(schema), []
+    paths = [path for path, _, _ in leaves(answer, schema)]
+    arrays = {path[:at] for path in paths for at, step in enumerate(path) if isinstance(step, int)}
+    for array in sorted(arrays, key=len, reverse=True):  # inner arrays first: an outer path keeps its indices
+        for index in reversed(range(1, len(item(answer, array)))):
+            if not isinstance(item(answer, (path := (*array, index))), dict):
+                continue
+            values = [
+                (value, sub)
+                for _, value, sub in leaves(item(answer, path), item_schema(schema, array))
+                if is_number(value) or isinstance(value, str)
+            ]
+            over = sum(copied(value, sub, answer, path, text, numbers) for value, sub in values)
+            if 2 * over > len(values) and not validation_errors(candidate := without(answer, path), validator):
+                answer, gone = candidate, [*gone, path]
+    return answer, gone
+
+
+def item_schema(schema: Any, array: Path) -> Any:
+    """The schema of the items of the array at ``array`` (a path of keys and indices)."""
+    for step in array:
+        schema = (schema.get("items") if isinstance(step, int) else (schema.get("properties") or {}).get(step)) or {}
+    return schema.get("items")
+
+
 def is_number(value: Any) -> bool:
     """Whether ``value`` is a JSON number (``True`` is not)."""
     return isinstance(value, int | float) and not isinstance(value, bool)
@@ -195,7 +285,8 @@ def check_values(
 ) -> tuple[dict[str, Any], list[str], list[str]]:
     """``answer`` with its dates and cut numbers set to what ``text`` states, less its optional keys whose number or
     enum value the text never states, whose string a required key holds too (as a string or a number), or whose
-    number an item took from a sibling; the keys dropped (dotted, as ``parties[0].fee``) and the values set
+    number an item took from a sibling, less its optional arrays of copies and its items mostly made of copies; the
+    keys and items dropped (dotted, as ``parties[0].fee``) and the values set
     (``due_date: "2025-04-20" -> "2025-04-02"``)."""
     numbers, validator = stated_numbers(text), schema_validator(schema)
     checked, repaired = answer, []
@@ -215,6 +306,9 @@ def check_values(
         or (isinstance(value, str) and value in held and times_stated(value, sub, text) <= 1)
     ]
     drop += [path for path in taken_from_a_sibling(text, checked, optional, numbers) if path not in drop]
-    for path in drop:  # only leaves go, so no path leads through another
+    arrays = copied_arrays(text, checked, optional, numbers)
+    drop = [path for path in drop if not any(path[: len(array)] == array for array in arrays)] + arrays
+    for path in drop:  # none leads through another: the keys inside an array that goes are not listed
         checked = without(checked, path)
-    return checked, [dotted(path) for path in drop], repaired
+    checked, items = invented_items(text, checked, schema, numbers)
+    return checked, [dotted(path) for path in drop + items], repaired

@@ -1,6 +1,6 @@
 """The value check: dates and cut numbers are set to what the text states, optional numbers and enum members that the
-text never states go, and optional strings that copy a required key's; no EdgeJSON answer changes under it;
-edgejson-eval and maaza extract run it."""
+text never states go, and so do optional strings that copy a required key's, optional arrays of copies and items
+made mostly of copies; no EdgeJSON answer changes under it; edgejson-eval and maaza extract run it."""
 
 import json
 import re
@@ -245,3 +245,117 @@ def test_maaza_extract_prints_the_answer_less_the_keys_it_names(capsys, tiny_mod
     assert code == checked_code == 0
     dropped = re.search(r"the value check dropped (.*)", err).group(1).split(", ")
     assert dropped and json.loads(checked_out) == {k: v for k, v in json.loads(out).items() if k not in dropped}
+
+
+MEETING = {
+    "type": "object",
+    "properties": {
+        "title": {"type": "string"},
+        "decisions": {"type": "array", "items": {"type": "string"}},
+        "departments": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string"},
+                    "teams": {
+                        "type": "array",
+                        "items": {"type": "object", "properties": {"name": {"type": "string"}}, "required": ["name"]},
+                    },
+                },
+                "required": ["name"],
+            },
+        },
+    },
+    "required": ["title"],
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "answer", "dropped"),
+    [
+        (
+            "We held the Budget check-in.",
+            {"title": "Budget check-in", "decisions": ["Budget check-in"]},
+            ["decisions"],
+        ),
+        (
+            "Budget check-in. Decided: Budget check-in.",
+            {"title": "Budget check-in", "decisions": ["Budget check-in"]},
+            [],
+        ),
+        (
+            "Budget check-in. Decided: hire.",
+            {"title": "Budget check-in", "decisions": ["Budget check-in", "hire"]},
+            [],
+        ),
+        (
+            "Budget check-in. Departments: Finance.",
+            {"title": "Budget check-in", "departments": [{"name": "Finance", "teams": [{"name": "Finance"}]}]},
+            ["departments[0].teams"],
+        ),
+        (  # a team named as its department and stated so: no copy
+            "Budget check-in. Departments: Finance, with the team Finance.",
+            {"title": "Budget check-in", "departments": [{"name": "Finance", "teams": [{"name": "Finance"}]}]},
+            [],
+        ),
+    ],
+)
+def test_an_optional_array_of_copies_goes(text, answer, dropped):
+    """An optional array each of whose values the answer holds elsewhere while the text states it fewer times."""
+    checked, gone, _ = check_values(text, MEETING, answer)
+    assert gone == dropped
+    assert all(checked.get(key) == answer.get(key) for key in ("title", "decisions") if key not in dropped)
+
+
+PARTIES = {
+    "type": "object",
+    "properties": {
+        "total": {"type": "number"},
+        "currency": {"type": "string"},
+        "parties": {
+            "type": "array",
+            "minItems": 2,
+            "items": {
+                "type": "object",
+                "properties": {"name": {"type": "string"}, "amount": {"type": "number"}, "bic": {"type": "string"}},
+                "required": ["name", "amount"],
+            },
+        },
+    },
+    "required": ["total", "parties"],
+}
+TWO = [{"name": "Young PLC", "amount": 80, "bic": "MELJ"}, {"name": "Snyder", "amount": 20, "bic": "DGRU"}]
+
+
+@pytest.mark.parametrize(
+    ("text", "third", "dropped"),
+    [
+        ("Total 100 EUR. Young PLC: 80, MELJ. Snyder: 20, DGRU.", TWO[1], ["parties[2]"]),  # the second again
+        (
+            "Total 100 EUR. Young PLC: 80, MELJ. Snyder: 20, DGRU.",
+            {"name": "Parties", "amount": 100, "bic": "EUR"},
+            ["parties[2]"],
+        ),  # the total, the currency  # fmt: skip
+        ("Total 100 EUR. Young PLC: 80, MELJ. Snyder: 20, DGRU. Snyder: 20, DGRU.", TWO[1], []),  # stated twice
+        (
+            "Total 100 EUR. Young PLC: 80, MELJ. Snyder: 20, DGRU. Park: 20, KOPA.",
+            {"name": "Park", "amount": 20, "bic": "KOPA"},
+            [],
+        ),  # one number shared: not most of the item  # fmt: skip
+    ],
+)
+def test_an_item_made_of_copies_goes(text, third, dropped):
+    """An object item after the first, more than half of whose values are copies, goes; an item stated as often as
+    the answer holds it stays."""
+    answer = {"total": 100, "currency": "EUR", "parties": [*TWO, third]}
+    checked, gone, _ = check_values(text, PARTIES, answer)
+    assert gone == dropped
+    assert checked["parties"] == ([*TWO] if dropped else [*TWO, third])
+
+
+def test_an_item_the_schema_needs_stays():
+    """Dropping the copy would leave fewer items than ``minItems`` allows: it stays."""
+    answer = {"total": 100, "parties": [TWO[0], TWO[0]]}
+    checked, gone, _ = check_values("Total 100. Young PLC: 80, MELJ.", PARTIES, answer)
+    assert gone == [] and checked == answer
