@@ -418,6 +418,8 @@ def make_card(
                 for p in curve["points"]
             ],
         ),
+        loss_table=info.get("eval_loss")
+        and table(["step", "validation loss"], [[str(p["step"]), f"{p['eval_loss']:.4f}"] for p in info["eval_loss"]]),
     )
 
 

@@ -150,7 +150,7 @@ def test_the_card_shows_the_learning_curve_when_the_adapter_has_one(scored, tmp_
     ]
     (curved / "learning_curve.json").write_text(json.dumps({"model": "m", "limit": 40, "points": points}))
     assert _card(adapter, results).returncode == 0
-    assert "learning curve" not in ModelCard.load(adapter / "README.md").text.lower()
+    assert "![learning curve]" not in ModelCard.load(adapter / "README.md").text
     done = _card(curved, results)
     assert done.returncode == 0, done.stderr[-2000:]
     card = ModelCard.load(curved / "README.md").text
@@ -281,3 +281,15 @@ def test_a_run_with_the_key_check_or_the_span_rule_is_a_mode_of_its_own(scored, 
     configs = {r.source_name: r.dataset_config for r in card.data.eval_results}
     assert configs[name] == f"{mode} decoding"
     assert len(set(configs.values())) == 3
+
+
+def test_without_a_curve_the_card_shows_the_validation_loss_the_run_recorded(scored, tmp_path):
+    adapter, results = scored
+    uncurved = tmp_path / adapter.name
+    shutil.copytree(adapter, uncurved)
+    info = json.loads((uncurved / "training_info.json").read_text())
+    info["eval_loss"] = [{"step": 50, "eval_loss": 0.5}, {"step": 100, "eval_loss": 0.0125}]
+    (uncurved / "training_info.json").write_text(json.dumps(info))
+    card = _card_text(uncurved, results)
+    assert "No learning curve: the checkpoints of this run were not kept" in card
+    assert "| step | validation loss |" in card and "| 100 | 0.0125 |" in card
