@@ -37,7 +37,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from typing import Any
 
@@ -178,80 +178,85 @@ def taken_from_a_sibling(
     return taken
 
 
-def times_held(value: Any, answer: Any) -> int:
-    """How many leaves of ``answer`` hold ``value`` (a number as any number equal to it)."""
+Found = list[tuple[Path, Any, Any]]  # an answer's leaves as :func:`leaves` yields them
+
+
+def held_key(value: Any) -> tuple[str, Any] | None:
+    """How a number or string is counted among an answer's values (``1`` and ``1.0`` alike); None for the others."""
+    if is_number(value):
+        return "number", float(value)
+    return ("string", value) if isinstance(value, str) else None
+
+
+def counted(found: Found) -> Counter:
+    """How many leaves of ``found`` hold each number and string."""
+    return Counter(key for _, value, _ in found if (key := held_key(value)) is not None)
+
+
+def within(found: Found, root: Path) -> Found:
+    """The numbers and strings of ``found`` that lie inside the part at ``root``."""
+    return [leaf for leaf in found if leaf[0][: len(root)] == root and held_key(leaf[1]) is not None]
+
+
+def over_held(value: Any, schema: Any, held: int, lowered: str, text: str, numbers: dict[float, list[int]]) -> bool:
+    """Whether the answer holds the number or string ``value`` (``held`` times) more often than ``text`` states it,
+    where the text states it at all (an enum member in any of its written forms; ``lowered``: the text in lower
+    case): a value copied from elsewhere in the answer. A value the text never states is left to the other rules (it
+    may be one written differently)."""
+    if is_number(value):
+        stated = len(numbers.get(float(value), ()))
+    elif isinstance(schema, dict) and "enum" in schema:
+        stated = member_statements(value, lowered)
+    else:
+        stated = times_stated(value, schema, text)
+    return 0 < stated < held
+
+
+def copies(inside: Found, total: Counter, lowered: str, text: str, numbers: dict[float, list[int]]) -> int:
+    """How many of the numbers and strings ``inside`` a part of the answer are copies: held outside that part too
+    (``total``: the whole answer's :func:`counted`), and more often in all than the text states them."""
+    own = counted(inside)
     return sum(
-        1
-        for _, leaf, _ in leaves(answer, None)
-        if (is_number(leaf) and is_number(value) and float(leaf) == float(value))
-        or (isinstance(leaf, str) and leaf == value)
+        total[key] > own[key] and over_held(value, sub, total[key], lowered, text, numbers)
+        for _, value, sub in inside
+        if (key := held_key(value))
     )
 
 
-def over_held(value: Any, schema: Any, answer: Any, text: str, numbers: dict[float, list[int]]) -> bool:
-    """Whether ``answer`` holds the number or string ``value`` more often than ``text`` states it, where the text
-    states it at all (an enum member in any of its written forms): a value copied from elsewhere in the answer. A value
-    the text never states is left to the other rules (it may be one written differently); booleans and nulls are
-    never."""
-    if is_number(value):
-        stated = len(numbers.get(float(value), ()))
-    elif isinstance(value, str) and isinstance(schema, dict) and "enum" in schema:
-        stated = member_statements(value, text.lower())
-    elif isinstance(value, str):
-        stated = times_stated(value, schema, text)
-    else:
-        return False
-    return 0 < stated < times_held(value, answer)
-
-
-def copied(value: Any, schema: Any, answer: Any, root: Path, text: str, numbers: dict[float, list[int]]) -> bool:
-    """Whether the value ``value``, inside the part of ``answer`` at ``root``, is held outside that part too and more
-    often in all than the text states it: a copy of a value from elsewhere in the answer."""
-    return bool(times_held(value, without(answer, root))) and over_held(value, schema, answer, text, numbers)
-
-
 def copied_arrays(
-    text: str, answer: dict[str, Any], optional: list[tuple[Path, Any, Any]], numbers: dict[float, list[int]]
+    found: Found, optional: Found, lowered: str, text: str, numbers: dict[float, list[int]]
 ) -> list[Path]:
-    """The optional arrays every number and string of which is a copy of a value held elsewhere in the answer (a list
-    of decisions filled with the title, a team named and led as its department)."""
-    drop = []
-    for path, value, sub in optional:
-        values = [(leaf, at) for _, leaf, at in leaves(value, sub) if is_number(leaf) or isinstance(leaf, str)]
-        if isinstance(value, list) and values and all(copied(v, at, answer, path, text, numbers) for v, at in values):
-            drop.append(path)
+    """The optional arrays every number and string of which is a copy of a value held elsewhere in the answer
+    (``found``: its leaves; a list of decisions filled with the title, a team named and led as its department)."""
+    total, drop = counted(found), []
+    for path, value, _ in optional:
+        if isinstance(value, list) and (inside := within(found, path)):
+            if copies(inside, total, lowered, text, numbers) == len(inside):
+                drop.append(path)
     return drop
 
 
 def invented_items(
-    text: str, answer: dict[str, Any], schema: dict[str, Any], numbers: dict[float, list[int]]
+    answer: dict[str, Any], schema: dict[str, Any], lowered: str, text: str, numbers: dict[float, list[int]]
 ) -> tuple[dict[str, Any], list[Path]]:
     """``answer`` less the object items, after each array's first, more than half of whose numbers and strings are
     copies of values held elsewhere in the answer (last items first, each judged on what is left), and their paths;
     an item whose loss the schema forbids (``minItems``) stays."""
     validator, gone = schema_validator(schema), []
-    paths = [path for path, _, _ in leaves(answer, schema)]
-    arrays = {path[:at] for path in paths for at, step in enumerate(path) if isinstance(step, int)}
+    found = list(leaves(answer, schema))
+    total = counted(found)
+    arrays = {path[:at] for path, _, _ in found for at, step in enumerate(path) if isinstance(step, int)}
     for array in sorted(arrays, key=len, reverse=True):  # inner arrays first: an outer path keeps its indices
         for index in reversed(range(1, len(item(answer, array)))):
             if not isinstance(item(answer, (path := (*array, index))), dict):
                 continue
-            values = [
-                (value, sub)
-                for _, value, sub in leaves(item(answer, path), item_schema(schema, array))
-                if is_number(value) or isinstance(value, str)
-            ]
-            over = sum(copied(value, sub, answer, path, text, numbers) for value, sub in values)
-            if 2 * over > len(values) and not validation_errors(candidate := without(answer, path), validator):
-                answer, gone = candidate, [*gone, path]
+            inside = within(found, path)
+            if 2 * copies(inside, total, lowered, text, numbers) > len(inside):
+                if not validation_errors(candidate := without(answer, path), validator):
+                    answer, gone = candidate, [*gone, path]
+                    found = list(leaves(answer, schema))
+                    total = counted(found)
     return answer, gone
-
-
-def item_schema(schema: Any, array: Path) -> Any:
-    """The schema of the items of the array at ``array`` (a path of keys and indices)."""
-    for step in array:
-        schema = (schema.get("items") if isinstance(step, int) else (schema.get("properties") or {}).get(step)) or {}
-    return schema.get("items")
 
 
 def is_number(value: Any) -> bool:
@@ -297,7 +302,8 @@ def check_values(
             repaired.append(f"{dotted(path)}: {json.dumps(value)} -> {json.dumps(new)}")
     lowered, optional = text.lower(), list(optional_keys(checked, schema))
     paths = {path for path, _, _ in optional}
-    held = [value for path, value, _ in leaves(checked, schema) if path not in paths]  # by required keys and items
+    found = list(leaves(checked, schema))
+    held = [value for path, value, _ in found if path not in paths]  # by required keys and items
     held += [json.dumps(value) for value in held if is_number(value)]  # a string may write a held number
     drop = [
         path
@@ -306,9 +312,9 @@ def check_values(
         or (isinstance(value, str) and value in held and times_stated(value, sub, text) <= 1)
     ]
     drop += [path for path in taken_from_a_sibling(text, checked, optional, numbers) if path not in drop]
-    arrays = copied_arrays(text, checked, optional, numbers)
+    arrays = copied_arrays(found, optional, lowered, text, numbers)
     drop = [path for path in drop if not any(path[: len(array)] == array for array in arrays)] + arrays
     for path in drop:  # none leads through another: the keys inside an array that goes are not listed
         checked = without(checked, path)
-    checked, items = invented_items(text, checked, schema, numbers)
+    checked, items = invented_items(checked, schema, lowered, text, numbers)
     return checked, [dotted(path) for path in drop + items], repaired
