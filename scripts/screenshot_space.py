@@ -75,13 +75,21 @@ def committed_models(results_dir: Path, split: str = "test") -> list[str]:
 
 
 def first_column(page: Page, table_id: str) -> list[str]:
-    """The first column of a table of the Leaderboard tab, as displayed."""
+    """The first column of a table of the Leaderboard tab, as displayed: the table renders only the rows near its
+    scrolled window, so its viewport is scrolled to the end and each row read by its index."""
     page.get_by_role("tab", name="Leaderboard").click()
     table = page.locator(f"#{table_id}")
     table.wait_for(state="visible")
     page.wait_for_timeout(500)
-    rows = table.locator("[role=row]").filter(has=page.locator("[role=gridcell]"))
-    return [row.locator("[role=gridcell]").first.inner_text().strip() for row in rows.all()]
+    viewport = table.locator(".virtual-table-viewport").first
+    cells: dict[int, str] = {}
+    while True:
+        for row in table.locator("[role=row][data-index]").all():
+            cells[int(row.get_attribute("data-index"))] = row.locator("[role=gridcell]").first.inner_text().strip()
+        if viewport.count() == 0 or viewport.evaluate("v => v.scrollTop + v.clientHeight >= v.scrollHeight - 1"):
+            return [cells[index] for index in sorted(cells)]
+        viewport.evaluate("v => { v.scrollTop += v.clientHeight / 2; }")
+        page.wait_for_timeout(300)
 
 
 def run_extraction(page: Page, model: str, timeout_s: float) -> str:
