@@ -55,7 +55,8 @@ RULE = (  # as results files record it
     "often in all than the text states it, where it does), and so does an object item after an array's first when "
     "more than half of its numbers and strings are copies (maaza.value_check)"
 )
-DIGITS = re.compile(r"(?<![\w.:])[-+]?\d[\d,]*(?:\.\d+)?(%?)(?!\d|:\d)")  # not the hour or minutes of 6:14
+# Not the hour or minutes of 6:14, nor digits inside a word (A380), but each side of a size (25x47x77, 25×47).
+DIGITS = re.compile(r"(?:(?<![\w.:])|(?<=\d[x×]))[-+]?\d[\d,]*(?:\.\d+)?(%?)(?!\d|:\d)")
 GROUPED = re.compile(r"(?<![\w.])(\d{1,3}),(\d{3}(?:,\d{3})*(?:\.\d+)?)(?![\d,])")
 UNITS = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
@@ -67,7 +68,7 @@ WORDS = re.compile(rf"\b(?:({'|'.join(TENS)})(?:[- ]({'|'.join(UNITS[1:10])}))?|
 
 def stated_numbers(text: str) -> dict[float, list[int]]:
     """Every number ``text`` writes, with the offsets where it does: in digits (``12,467.59``; ``35%`` as 35 and 0.35;
-    not the 20 or 59 of ``20:59``) or in English words below a hundred (``forty-two``)."""
+    each side of ``25x47x77``; not the 20 or 59 of ``20:59``) or in English words below a hundred (``forty-two``)."""
     numbers: dict[float, list[int]] = defaultdict(list)
     for match in DIGITS.finditer(text):
         value = float(match.group().rstrip("%").replace(",", ""))

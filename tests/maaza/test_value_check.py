@@ -67,6 +67,8 @@ def test_optional_values_the_text_never_states_go_at_any_depth():
         ("Fee is Seven.", 7),
         ("The fee came to 35% of it", 0.35),
         ("Fee -3 after the refund", -3),
+        ("Crate 25x47x77 cm, fee included", 47),  # each side of a size
+        ("Crate 25×47 cm", 47),
     ],
 )
 def test_a_number_is_stated_in_digits_words_or_percent(text, value):
@@ -83,6 +85,12 @@ def test_the_parts_of_a_clock_time_state_no_number(fee):
     _, dropped, _ = check_values(
         "Booked at 6:14 AM, settled 20:59:06.5 UTC.", ORDER, {"id": "x", "total": 1, "fee": fee}
     )
+    assert dropped == ["fee"]
+
+
+@pytest.mark.parametrize("text", ["Flew the A380 to gate B12.", "Tracking 1Z999AA10123456784 left"])
+def test_digits_inside_a_word_state_no_number(text):
+    _, dropped, _ = check_values(text, ORDER, {"id": "x", "total": 1, "fee": 380 if "A380" in text else 999})
     assert dropped == ["fee"]
 
 
