@@ -242,7 +242,29 @@ def recommended_build(runs: list[Run]) -> str | None:
         f"Recommended on the edge: **{run.model.precision}** ({run.model.size_mb:.0f} MB on disk). On {where}, "
         f"{run.mode}, it scores {_pct(run.value('scores.json_exact'))} JSONExact against PyTorch's "
         f"{_pct(torch_run.value('scores.json_exact'))}, and {_pct(same)} of its answers parse to PyTorch's "
-        f"(`{run.path.name}`).{speed}"
+        f"(`{run.path.name}`).{speed}{single_stream(runs, run.model.precision)}"
+    )
+
+
+def single_stream(runs: list[Run], precision: str) -> str:
+    """A sentence on the ``precision`` build's tokens per second one request at a time, against PyTorch's on the same
+    examples and CPU, both at batch 1 (on the most examples any such pair ran); empty when no such pair ran."""
+    pairs = [
+        (run, torch_run)
+        for torch_run, builds in edge_groups(runs)
+        for run in builds
+        if run.model.precision == precision
+        and run.decoding["batch_size"] == torch_run.decoding["batch_size"] == 1
+        and run.value("provenance.machine.cpu") == torch_run.value("provenance.machine.cpu")
+    ]
+    if not pairs:
+        return ""
+    run, torch_run = max(pairs, key=lambda pair: len(pair[0].examples))
+    where = run.dataset.name + (f" (first {run.dataset.limit})" if run.dataset.limit else "")
+    speed, reference = run.value("performance.tokens_per_s"), torch_run.value("performance.tokens_per_s")
+    return (
+        f" One request at a time (batch 1 for both engines, {where}, `{run.path.name}`), it decodes "
+        f"{speed:.1f} tokens per second, {speed / reference:.2f}x PyTorch's {reference:.1f}."
     )
 
 

@@ -227,6 +227,32 @@ def test_the_card_recommends_the_build_closest_to_pytorch(scored, tmp_path):
     assert "100.0% of its answers parse to PyTorch's (`test-onnx-q4.json`)" in card
     cpu = data["provenance"]["machine"]["cpu"]
     assert f"`edgejson-eval` ran it at 2.50x PyTorch's examples per second, on the same CPU ({cpu})." in card
+    assert "One request at a time" not in card  # both ran in batches of 2
+
+
+def test_the_recommended_build_states_its_speed_one_request_at_a_time(scored, tmp_path):
+    """When the recommended build and PyTorch also ran at batch 1 on the same examples and CPU, the recommendation
+    states the build's tokens per second one request at a time and its ratio to PyTorch's."""
+    adapter, results = scored
+    other = tmp_path / "results"
+    shutil.copytree(results, other)
+    data = json.loads((results / "test.json").read_text())
+    q4 = data | {"model": data["model"] | {"engine": "onnx", "precision": "q4", "size_mb": 99.8}}
+    (other / "test-onnx-q4.json").write_text(json.dumps(q4))
+    one = {
+        "decoding": data["decoding"] | {"batch_size": 1},
+        "dataset": data["dataset"] | {"limit": 2, "examples": 2},
+        "examples": data["examples"][:2],
+    }
+    slow = data | one | {"performance": data["performance"] | {"tokens_per_s": 14.9}}
+    (other / "test-first2.json").write_text(json.dumps(slow))
+    fast = q4 | one | {"performance": data["performance"] | {"tokens_per_s": 32.1}}
+    (other / "test-onnx-q4-first2.json").write_text(json.dumps(fast))
+    card = _card_text(adapter, other)
+    assert (
+        "One request at a time (batch 1 for both engines, test (first 2), `test-onnx-q4-first2.json`), it decodes "
+        "32.1 tokens per second, 2.15x PyTorch's 14.9."
+    ) in card
 
 
 def test_the_modes_are_compared_on_the_examples_both_scored(scored, tmp_path):
