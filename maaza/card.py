@@ -173,8 +173,8 @@ def _ids(run: Run) -> list[str]:
 
 
 def edge_groups(runs: list[Run]) -> list[tuple[Run, list[Run]]]:
-    """Each PyTorch run with the runs of other engines on the same examples and decoding; a build with no such PyTorch
-    run is left out."""
+    """Each PyTorch run with the runs of other engines on the same examples and decoding, by split, decoding and number
+    of examples; a build with no such PyTorch run is left out."""
 
     def same_examples(a: Run, b: Run) -> bool:
         return (a.dataset.name, a.mode, _ids(a)) == (b.dataset.name, b.mode, _ids(b))
@@ -184,7 +184,7 @@ def edge_groups(runs: list[Run]) -> list[tuple[Run, list[Run]]]:
         torch_run = next((t for t in runs if t.model.engine == "torch" and same_examples(t, run)), None)
         if run.model.engine != "torch" and torch_run is not None:
             groups.setdefault(torch_run.path, (torch_run, []))[1].append(run)
-    return list(groups.values())
+    return sorted(groups.values(), key=lambda g: (g[0].dataset.name, MODES.index(g[0].mode), len(g[0].examples)))
 
 
 def same_parsed(run: Run, torch_run: Run) -> float:
