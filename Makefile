@@ -43,10 +43,13 @@ base: setup
 train: base
 	$(PY) maaza_models/train.py --config $(RECIPE)
 
-# Score every checkpoint of that run on the validation slices: the learning curve (learning_curve.json and .png)
-# beside the adapter, for its card (a rerun scores only the checkpoints not yet scored).
+# Score every checkpoint of a run on the validation slices: the learning curve (learning_curve.json and .png) beside the
+# adapter, for its card (a rerun scores only the checkpoints not yet scored). CURVE_RECIPE: the run; v0.5's own
+# checkpoints were not kept, so by default a rerun of its recipe (make experiment EXP=steps-1050-rerun), which the card
+# names as such.
+CURVE_RECIPE ?= maaza_models/recipes/experiments/steps-1050-rerun.yaml
 curve: base
-	$(PY) -m maaza.curve --recipe $(RECIPE)
+	$(PY) -m maaza.curve --recipe $(CURVE_RECIPE) --out $(ADAPTER)
 
 # One short measured experiment (maaza_models/recipes/experiments/EXP.yaml): train it, score the fixed validation
 # slice (the first 40 rows of validation, seen schemas, and of the generated config's validation, unseen schemas),

@@ -357,6 +357,8 @@ def make_card(
     )
     origin = next((base for base in BASES.values() if base.hub_id == info["base_model"]), None)
     curve = _read(adapter_dir / CURVE_FILE) if (adapter_dir / CURVE_FILE).is_file() else None
+    curve_run = (curve or {}).get("run") or {}
+    curve_rerun = bool(curve_run) and Path(curve_run["adapter_dir"]).resolve() != Path(adapter_dir).resolve()
     size_mb = (adapter_dir / "adapter_model.safetensors").stat().st_size / 2**20
     return ModelCard.from_template(
         data,
@@ -427,6 +429,7 @@ def make_card(
         origin=origin and f"the {origin.note} (PyPI: {', '.join(origin.packages)})",
         machine=test.value("provenance.machine"),
         curve=curve,
+        curve_rerun=curve_rerun,
         curve_table=curve
         and table(
             ["step", "training minutes", "JSONExact, seen schemas", "JSONExact, unseen schemas"],

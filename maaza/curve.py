@@ -5,9 +5,13 @@ The slice: the first ``limit`` rows of EdgeJSON ``validation`` (seen schemas) an
 ``validation`` split (generated schemas that no run trains on). A checkpoint already scored is not scored again, so a
 killed run of this command resumes. A second stage of training (a recipe with ``init_adapter``) continues the curve of
 the adapter it started from, when that adapter has one: its points come first, the new steps counted after its own.
+The curve records its run (recipe, adapter folder, and the CPU and minutes of its ``training_info.json``), so that a
+curve written beside another adapter (``--out``: a rerun of a released recipe whose own checkpoints were not kept)
+says whose checkpoints it scored.
 
-Usage: ``python -m maaza.curve --recipe maaza_models/recipes/maaza-mlm-135m-json.yaml`` (its ``output_dir`` holds the
-checkpoints, its ``adapter_dir`` receives the files, its base and dataset score them)
+Usage: ``python -m maaza.curve --recipe maaza_models/recipes/maaza-mlm-135m-json.yaml [--out DIR]`` (its
+``output_dir`` holds the checkpoints, its ``adapter_dir`` keeps their results files and, unless ``--out`` names
+another folder, receives the curve; its base and dataset score them)
 """
 
 from __future__ import annotations
@@ -76,20 +80,41 @@ def earlier_points(init_adapter: Path, limit: int) -> tuple[list[dict[str, Any]]
     return curve["points"], steps
 
 
+def run_record(recipe: Path, adapter_dir: Path) -> dict[str, Any]:
+    """The run a curve scores: its recipe and adapter folder, and once it has finished, the CPU it trained on and its
+    training seconds (from the adapter folder's ``training_info.json``)."""
+    record: dict[str, Any] = {"recipe": str(recipe), "adapter_dir": str(adapter_dir)}
+    info_file = Path(adapter_dir) / "training_info.json"
+    if info_file.is_file():
+        info = json.loads(info_file.read_text())
+        record |= {"cpu": info["hardware"]["cpu"], "train_seconds": info["train_seconds"]}
+    return record
+
+
 def learning_curve(
-    run_dir: Path, adapter_dir: Path, model: str, limit: int, dataset_dir: Path, init_adapter: Path | None = None
+    run_dir: Path,
+    adapter_dir: Path,
+    model: str,
+    limit: int,
+    dataset_dir: Path,
+    init_adapter: Path | None = None,
+    run: dict[str, Any] | None = None,
+    out: Path | None = None,
 ) -> list[dict[str, Any]]:
-    """Score every checkpoint of ``run_dir`` on ``dataset_dir``'s validation slices and write ``learning_curve.json``
-    and its plot into ``adapter_dir``; a second stage's curve starts with ``init_adapter``'s."""
+    """Score every checkpoint of ``run_dir`` on ``dataset_dir``'s validation slices (results files under
+    ``adapter_dir``/curve) and write ``learning_curve.json``, recording ``run``, and its plot into ``out`` (default
+    ``adapter_dir``); a second stage's curve starts with ``init_adapter``'s."""
     results_dir = Path(adapter_dir) / "curve"
     points, offset = earlier_points(init_adapter, limit) if init_adapter else ([], 0)
     for step, seconds, folder in checkpoints(run_dir):
         scores = {name: _score(model, folder, name, limit, dataset_dir, results_dir) for name in SLICES}
         exact = {f"json_exact_{name}": score for name, score in scores.items()}
         points.append({"step": offset + step, "train_seconds": round(seconds, 3), **exact})
-    curve = {"model": model, "limit": limit, "slices": SLICES, "points": points}
-    (Path(adapter_dir) / CURVE_FILE).write_text(json.dumps(curve, indent=2) + "\n")
-    plot(curve, Path(adapter_dir) / PLOT_FILE)
+    curve = {"model": model, "limit": limit, "slices": SLICES, "run": run, "points": points}
+    out = Path(out or adapter_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / CURVE_FILE).write_text(json.dumps(curve, indent=2) + "\n")
+    plot(curve, out / PLOT_FILE)
     return points
 
 
@@ -118,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m maaza.curve", description=__doc__.splitlines()[0])
     parser.add_argument("--recipe", type=Path, required=True, help="the training recipe (YAML) of the run")
     parser.add_argument("--limit", type=int, default=40, help="rows of each validation slice (default 40)")
+    parser.add_argument("--out", type=Path, help="where the curve goes (default: the recipe's adapter_dir)")
     args = parser.parse_args(argv)
     recipe = yaml.safe_load(args.recipe.read_text(encoding="utf-8"))
     try:
@@ -128,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
             args.limit,
             Path(recipe.get("dataset_name", "edgejson_dataset")),
             Path(recipe["init_adapter"]) if recipe.get("init_adapter") else None,
+            run_record(args.recipe, Path(recipe["adapter_dir"])),
+            args.out,
         )
     except CurveError as err:
         print(f"error: {err}", file=sys.stderr)

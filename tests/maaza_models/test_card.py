@@ -156,6 +156,25 @@ def test_the_card_shows_the_learning_curve_when_the_adapter_has_one(scored, tmp_
     card = ModelCard.load(curved / "README.md").text
     assert "![learning curve](learning_curve.png)" in card and "first 40 rows" in card
     assert "| 100 | 20.0 | 50.0% | 20.0% |" in card
+    assert "a rerun of its recipe" not in card
+
+
+def test_a_curve_of_a_rerun_says_so(scored, tmp_path):
+    """A curve whose run wrote another adapter folder (a rerun of the recipe) is captioned as the rerun's, with its
+    recipe and CPU; one whose run wrote this adapter is not."""
+    adapter, results = scored
+    curved = tmp_path / adapter.name
+    shutil.copytree(adapter, curved)
+    points = [{"step": 50, "train_seconds": 600.0, "json_exact_seen": 0.25, "json_exact_unseen": 0.1}]
+    run = {"recipe": "recipes/rerun.yaml", "adapter_dir": str(tmp_path / "rerun"), "cpu": "Some CPU"}
+    curve = {"model": "m", "limit": 40, "run": run, "points": points}
+    (curved / "learning_curve.json").write_text(json.dumps(curve))
+    card = _card_text(curved, results)
+    assert "![learning curve](learning_curve.png)" in card
+    assert "these are of a rerun of its recipe (`recipes/rerun.yaml`, on Some CPU)" in " ".join(card.split())
+    curve["run"]["adapter_dir"] = str(curved)
+    (curved / "learning_curve.json").write_text(json.dumps(curve))
+    assert "a rerun of its recipe" not in _card_text(curved, results)
 
 
 def test_the_recommendation_names_the_split_that_decided_it(scored, tmp_path):

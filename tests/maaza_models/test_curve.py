@@ -27,6 +27,29 @@ def test_every_checkpoint_is_scored_against_its_training_minutes(recipe, tiny_da
     assert curve_main(argv) == 0
     assert {p: p.stat().st_mtime_ns for p in (adapter / "curve").rglob("*.json")} == scored
     assert "step     2" in capsys.readouterr().out
+    info = json.loads((adapter / "training_info.json").read_text())
+    assert curve["run"] == {
+        "recipe": str(path),
+        "adapter_dir": str(adapter),
+        "cpu": info["hardware"]["cpu"],
+        "train_seconds": info["train_seconds"],
+    }
+
+
+def test_a_rerun_s_curve_goes_beside_another_adapter_and_names_its_run(recipe, tiny_dataset, tmp_path):
+    """``--out``: the curve of a rerun goes beside the released adapter, its results files stay with the rerun."""
+    dataset = tmp_path / "dataset"
+    shutil.copytree(tiny_dataset, dataset)
+    (dataset / "data" / "generated").mkdir()
+    shutil.copy(dataset / "data" / "validation.jsonl", dataset / "data" / "generated" / "validation.jsonl")
+    path = recipe(max_steps=1, save_steps=1, eval_steps=1, dataset_name=str(dataset))
+    rerun = train(*recipe_parser().parse_args_and_config(["--config", str(path)]))
+    released = tmp_path / "released"
+    assert curve_main(["--recipe", str(path), "--limit", "2", "--out", str(released)]) == 0
+    curve = json.loads((released / "learning_curve.json").read_text())
+    assert curve["run"]["adapter_dir"] == str(rerun) and [p["step"] for p in curve["points"]] == [1]
+    assert (released / "learning_curve.png").is_file() and not (released / "curve").exists()
+    assert not (rerun / "learning_curve.json").exists() and len(list((rerun / "curve").rglob("*.json"))) == 2
 
 
 def test_a_run_without_checkpoints_is_a_clear_error(recipe, capsys):
