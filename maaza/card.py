@@ -187,6 +187,16 @@ def edge_groups(runs: list[Run]) -> list[tuple[Run, list[Run]]]:
     return sorted(groups.values(), key=lambda g: (g[0].dataset.name, MODES.index(g[0].mode), len(g[0].examples)))
 
 
+def rows_name(run: Run) -> str:
+    """The rows a run scored, as the card names them: ``test`` or ``test (first 50)``."""
+    return run.dataset.name + (f" (first {run.dataset.limit})" if run.dataset.limit else "")
+
+
+def same_cpu(run: Run, other: Run) -> bool:
+    """Whether two runs ran on the same CPU: only then is a speed ratio between them shown."""
+    return run.value("provenance.machine.cpu") == other.value("provenance.machine.cpu")
+
+
 def same_parsed(run: Run, torch_run: Run) -> float:
     """The share of examples whose parsed output equals the PyTorch run's."""
     same = sum(a["parsed"] == b["parsed"] for a, b in zip(run.examples, torch_run.examples, strict=True))
@@ -198,12 +208,12 @@ def precision_rows(runs: list[Run]) -> list[list[str]]:
     size on disk, and examples per second with its ratio to PyTorch's (when both ran on the same CPU)."""
     rows = []
     for torch_run, builds in edge_groups(runs):
-        cpu, speed = torch_run.value("provenance.machine.cpu"), torch_run.value("performance.examples_per_s")
+        speed = torch_run.value("performance.examples_per_s")
         for run in (torch_run, *builds):
             ratio = run.value("performance.examples_per_s") / speed
             rows.append(
                 [
-                    run.dataset.name + (f" (first {run.dataset.limit})" if run.dataset.limit else ""),
+                    rows_name(run),
                     run.mode,
                     f"{run.model.engine} {run.model.precision}",
                     str(run.decoding["batch_size"]),
@@ -211,7 +221,7 @@ def precision_rows(runs: list[Run]) -> list[list[str]]:
                     _pct(same_parsed(run, torch_run)),
                     "–" if run.model.size_mb is None else f"{run.model.size_mb:.0f}",
                     f"{run.value('performance.examples_per_s'):.3f}",
-                    f"{ratio:.2f}x" if run.value("provenance.machine.cpu") == cpu else "other CPU",
+                    f"{ratio:.2f}x" if same_cpu(run, torch_run) else "other CPU",
                     f"`{run.path.name}`",
                 ]
             )
@@ -230,12 +240,11 @@ def recommended_build(runs: list[Run]) -> str | None:
     if not candidates:
         return None
     _, same, run, torch_run = max(candidates, key=lambda c: c[:2])
-    where = run.dataset.name + (f" (first {run.dataset.limit})" if run.dataset.limit else "")
-    cpu = run.value("provenance.machine.cpu")
+    where, cpu = rows_name(run), run.value("provenance.machine.cpu")
     ratio = run.value("performance.examples_per_s") / torch_run.value("performance.examples_per_s")
     speed = (
         f" `edgejson-eval` ran it at {ratio:.2f}x PyTorch's examples per second, on the same CPU ({cpu})."
-        if cpu == torch_run.value("provenance.machine.cpu")
+        if same_cpu(run, torch_run)
         else ""
     )
     return (
@@ -255,12 +264,12 @@ def single_stream(runs: list[Run], precision: str) -> str:
         for run in builds
         if run.model.precision == precision
         and run.decoding["batch_size"] == torch_run.decoding["batch_size"] == 1
-        and run.value("provenance.machine.cpu") == torch_run.value("provenance.machine.cpu")
+        and same_cpu(run, torch_run)
     ]
     if not pairs:
         return ""
     run, torch_run = max(pairs, key=lambda pair: len(pair[0].examples))
-    where = run.dataset.name + (f" (first {run.dataset.limit})" if run.dataset.limit else "")
+    where = rows_name(run)
     speed, reference = run.value("performance.tokens_per_s"), torch_run.value("performance.tokens_per_s")
     return (
         f" One request at a time (batch 1 for both engines, {where}, `{run.path.name}`), it decodes "
