@@ -52,16 +52,19 @@ curve: base
 	$(PY) -m maaza.curve --recipe $(CURVE_RECIPE) --out $(ADAPTER)
 
 # One short measured experiment (maaza_models/recipes/experiments/EXP.yaml): train it, score the fixed validation
-# slice (the first 40 rows of validation, seen schemas, and of the generated config's validation, unseen schemas),
-# and regenerate maaza_models/experiments/README.md's table. A rerun resumes the training from its last checkpoint.
+# slice (the first 40 rows of validation, seen schemas, and of the generated and nested configs' validation, unseen
+# schemas), and regenerate maaza_models/experiments/README.md's table. A rerun resumes the training from its last
+# checkpoint.
 EXP ?= mix-lr8e-4
 EXP_RESULTS := maaza_models/experiments/results
 experiment: base
 	$(PY) maaza_models/train.py --config maaza_models/recipes/experiments/$(EXP).yaml
 	$(PY) -m maaza.harness --model $(BASE) --adapter maaza_models/experiments/$(EXP) --split validation --limit 40 \
 	  --results-dir $(EXP_RESULTS)
-	$(PY) -m maaza.harness --model $(BASE) --adapter maaza_models/experiments/$(EXP) --limit 40 \
-	  --data edgejson_dataset/data/generated/validation.jsonl --results-dir $(EXP_RESULTS)
+	for config in generated nested; do \
+	  $(PY) -m maaza.harness --model $(BASE) --adapter maaza_models/experiments/$(EXP) --limit 40 \
+	    --data edgejson_dataset/data/$$config/validation.jsonl --results-dir $(EXP_RESULTS) || exit 1; \
+	done
 	$(PY) scripts/experiments_table.py --results $(EXP_RESULTS)
 
 # Score the adapter on test and test_unseen, greedy, constrained, with the key check, with the span rule too, and with

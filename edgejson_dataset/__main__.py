@@ -14,7 +14,7 @@ from edgejson_dataset.build import (
     DATASET_DIR,
     DEFAULT_SEED,
     DEFAULT_SIZES,
-    GENERATED_SIZES,
+    GENERATED_CONFIGS,
     SPLITS,
     generate,
     generate_generated,
@@ -33,9 +33,10 @@ def _size(text: str) -> tuple[str, int]:
 def _generated_size(text: str) -> tuple[str, tuple[int, int]]:
     split, _, shape = text.partition("=")
     schemas, _, per_schema = shape.partition("x")
-    if split not in GENERATED_SIZES or not (schemas.isdigit() and per_schema.isdigit()) or int(schemas) < 1:
+    splits = GENERATED_CONFIGS["generated"]
+    if split not in splits or not (schemas.isdigit() and per_schema.isdigit()) or int(schemas) < 1:
         raise argparse.ArgumentTypeError(
-            f"{text!r}: write SPLIT=SCHEMASxROWS with SPLIT one of {', '.join(GENERATED_SIZES)}, e.g. train=360x10"
+            f"{text!r}: write SPLIT=SCHEMASxROWS with SPLIT one of {', '.join(splits)}, e.g. train=360x10"
         )
     return split, (int(schemas), int(per_schema))
 
@@ -54,15 +55,16 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, default=DATASET_DIR, help="dataset folder to write (default: this one)")
     sizes = " ".join(f"{k}={v}" for k, v in DEFAULT_SIZES.items())
     build.add_argument("--sizes", type=_size, nargs="+", default=[], metavar="SPLIT=N", help=f"default: {sizes}")
-    shapes = " ".join(f"{k}={n}x{r}" for k, (n, r) in GENERATED_SIZES.items())
-    build.add_argument(
-        "--generated",
-        type=_generated_size,
-        nargs="+",
-        default=[],
-        metavar="SPLIT=SCHEMASxROWS",
-        help=f"the generated config: schemas and rows per schema of a split (default: {shapes})",
-    )
+    for config, default in GENERATED_CONFIGS.items():
+        shapes = " ".join(f"{k}={n}x{r}" for k, (n, r) in default.items())
+        build.add_argument(
+            f"--{config}",
+            type=_generated_size,
+            nargs="+",
+            default=[],
+            metavar="SPLIT=SCHEMASxROWS",
+            help=f"the {config} config: schemas and rows per schema of a split (default: {shapes})",
+        )
     preview = commands.add_parser("preview", help="print counts and a few examples (builds the data if missing)")
     preview.add_argument("--examples", type=int, default=3, help="examples shown side by side (default 3)")
     return top
@@ -78,12 +80,15 @@ def main(argv: list[str] | None = None) -> int:
         try:
             rows = generate(args.seed, dict(args.sizes))
             texts = {row["text"] for split_rows in rows.values() for row in split_rows}
-            generated = generate_generated(args.seed, GENERATED_SIZES | dict(args.generated), texts)
+            generated = {
+                config: generate_generated(args.seed, default | dict(getattr(args, config)), texts, config)
+                for config, default in GENERATED_CONFIGS.items()
+            }
         except ValueError as err:
             print(f"error: {err}", file=sys.stderr)
             return 1
         write(rows, args.out, make_card(rows, args.seed, generated), generated)
-        total = sum(len(r) for r in rows.values()) + sum(len(r) for r in generated.values())
+        total = sum(len(r) for r in rows.values()) + sum(len(r) for c in generated.values() for r in c.values())
         print(f"wrote {total} rows to {args.out / 'data'} and the card in {time.perf_counter() - start:.1f} s")
         return 0
     from edgejson_dataset.preview import preview

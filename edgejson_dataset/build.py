@@ -29,8 +29,12 @@ DATASET_DIR = Path(__file__).resolve().parent
 DEFAULT_SEED = 2025
 DEFAULT_SIZES = {"train": 2400, "validation": 200, "test": 600, "test_unseen": 180}
 SPLITS = tuple(DEFAULT_SIZES)
-# The ``generated`` config: training-only schemas (edgejson_dataset.synth), as (schemas, rows per schema) per split.
-GENERATED_SIZES = {"train": (360, 10), "validation": (40, 2)}
+# The configs of training-only schemas (edgejson_dataset.synth), as (schemas, rows per schema) per split: ``generated``
+# in every band, ``nested`` complex ones whose array items hold nested objects and arrays of objects.
+GENERATED_CONFIGS = {
+    "generated": {"train": (360, 10), "validation": (40, 2)},
+    "nested": {"train": (120, 10), "validation": (20, 2)},
+}
 FIELDS = ("id", "schema_id", "complexity", "style", "text", "schema", "expected_output")
 
 
@@ -91,17 +95,25 @@ def _rows(
     plan: list[tuple[str, Spec, int, str]], seed: int, texts: set[str], band: Callable[[Spec], str]
 ) -> dict[str, list[dict[str, Any]]]:
     """Validated rows for a plan of (split, spec, k, style), shuffled within each split; ``band`` gives a spec's
-    complexity band; ``texts`` grows."""
+    complexity band; ``texts`` grows. A draw whose text repeats another's, or that fails validation (a rare value that
+    a phrasing cannot state as it is, such as a street ending in a space inside an array item), is drawn again; after
+    20 draws the build fails with the last reason."""
     rows: dict[str, list[dict[str, Any]]] = {}
     for split, spec, k, style in tqdm(plan, desc="building EdgeJSON", unit="ex", disable=None):
         complexity = band(spec)
         for attempt in range(20):
             row = make_row(spec, complexity, split, k, style, seed, attempt)
-            if row["text"] not in texts:
-                break
+            if row["text"] in texts:
+                error = BuildError(f"{row['id']}: /: could not draw a text unlike the others in 20 attempts")
+                continue
+            try:
+                check_example(row, spec)
+            except BuildError as err:
+                error = err
+                continue
+            break
         else:
-            raise BuildError(f"{row['id']}: /: could not draw a text unlike the others in 20 attempts")
-        check_example(row, spec)
+            raise error
         texts.add(row["text"])
         rows.setdefault(split, []).append(row)
     for split, split_rows in rows.items():
@@ -110,14 +122,21 @@ def _rows(
 
 
 def generate_generated(
-    seed: int = DEFAULT_SEED, sizes: dict[str, tuple[int, int]] | None = None, texts: set[str] | None = None
+    seed: int = DEFAULT_SEED,
+    sizes: dict[str, tuple[int, int]] | None = None,
+    texts: set[str] | None = None,
+    config: str = "generated",
 ) -> dict[str, list[dict[str, Any]]]:
-    """The ``generated`` config: rows of training-only schemas, none too close to a held-out schema.
+    """A config of :data:`GENERATED_CONFIGS`: rows of training-only schemas, none too close to a held-out schema.
 
     ``sizes`` maps a split to (schemas, rows per schema); each split has schemas of its own.
     """
-    sizes = sizes or GENERATED_SIZES
-    specs = make_specs(random.Random(f"{seed}/generated/schemas"), sum(n for n, _ in sizes.values()))
+    if config not in GENERATED_CONFIGS:
+        raise ValueError(f"unknown generated config {config!r}; they are {', '.join(GENERATED_CONFIGS)}")
+    nested = config == "nested"
+    sizes = sizes or GENERATED_CONFIGS[config]
+    total = sum(n for n, _ in sizes.values())
+    specs = make_specs(random.Random(f"{seed}/{config}/schemas"), total, "nest" if nested else "gen", nested)
     plan, start = [], 0
     for split, (n_schemas, per_schema) in sizes.items():
         for n, spec in enumerate(specs[start : start + n_schemas]):
@@ -131,12 +150,13 @@ def write(
     rows: dict[str, list[dict[str, Any]]],
     out: Path,
     card: str,
-    generated: dict[str, list[dict[str, Any]]] | None = None,
+    generated: dict[str, dict[str, list[dict[str, Any]]]] | None = None,
 ) -> None:
-    """Write ``out/data/<split>.jsonl``, ``out/data/generated/<split>.jsonl`` and ``out/README.md`` through a
-    temporary folder, so a failure leaves none."""
+    """Write ``out/data/<split>.jsonl``, ``out/data/<config>/<split>.jsonl`` for each generated config and
+    ``out/README.md`` through a temporary folder, so a failure leaves none."""
     files = {Path("data") / f"{split}.jsonl": split_rows for split, split_rows in rows.items()}
-    files |= {Path("data/generated") / f"{split}.jsonl": split_rows for split, split_rows in (generated or {}).items()}
+    for config, config_rows in (generated or {}).items():
+        files |= {Path("data") / config / f"{split}.jsonl": split_rows for split, split_rows in config_rows.items()}
     for folder in {path.parent for path in files}:
         (out / folder).mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=out))

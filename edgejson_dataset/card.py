@@ -258,8 +258,8 @@ Apache-2.0.
 """
 
 
-def _generated_section(generated: dict[str, list[dict[str, Any]]]) -> str:
-    """What the ``generated`` config holds, numbers from its rows."""
+def _generated_section(config: str, generated: dict[str, list[dict[str, Any]]]) -> str:
+    """What a generated config holds, numbers from its rows."""
     table = _table(
         ["split", "rows", "schemas", *BANDS],
         [
@@ -268,10 +268,11 @@ def _generated_section(generated: dict[str, list[dict[str, Any]]]) -> str:
             for split, srows in generated.items()
         ],
     )
-    return GENERATED.format(table=table, too_close=TOO_CLOSE)
+    return SECTIONS[config].format(table=table, too_close=TOO_CLOSE, n_seen=len(schema_ids(held_out=False)))
 
 
-GENERATED = """
+SECTIONS = {
+    "generated": """
 ## Config `generated`: training-only schemas
 
 ```python
@@ -284,18 +285,37 @@ These schemas are composed by the builder from a library of typed fields (names,
 dates from 1900 on written in many ways, timestamps with and without fractions or offsets, money and counts of many
 magnitudes, enums, booleans, sentences with their punctuation, tags, nested objects, arrays of objects), with key
 names varied by synonym, case (snake or camel), order and which keys are optional. They exist so that a model learns
-to read the template instead of memorising the {{n_seen}} seen schemas. None is *too close* to a held-out schema: a
+to read the template instead of memorising the {n_seen} seen schemas. None is *too close* to a held-out schema: a
 generated schema is refused when the Jaccard similarity of its leaf-key set with a held-out schema's (keys
 lower-cased, camel case split, words joined by `_`) reaches {too_close}, or when its topic is a held-out topic. The
 `default` config's splits are unchanged by this config: v0.1 and later numbers compare.
-"""
+""",
+    "nested": """
+## Config `nested`: array items that hold objects and arrays
+
+```python
+nested = load_dataset("edgejson_dataset", "nested")  # train and validation, each with schemas of its own
+```
+
+{table}
+
+Complex schemas composed by the same builder and held to the same *too close* rule, whose array items hold a nested
+object (a place, a person, details), an array of objects of their own, or both: a delivery's parcels, each with its
+recipient and its scans. The `generated` config has no such schema, and of the seen schemas only
+`nested_organization` has items that hold an array of objects, so a model trained on them rarely sees one; every key
+of an item's nested object is required (the item's phrasing names them all), and each array holds 1 to 3 items. The
+other configs' files are unchanged by this one.
+""",
+}
 
 
 def make_card(
-    rows: dict[str, list[dict[str, Any]]], seed: int, generated: dict[str, list[dict[str, Any]]] | None = None
+    rows: dict[str, list[dict[str, Any]]],
+    seed: int,
+    generated: dict[str, dict[str, list[dict[str, Any]]]] | None = None,
 ) -> str:
     """The card text: YAML metadata (configs, features, split sizes) and the datasheet, numbers from ``rows`` and
-    the ``generated`` config's rows."""
+    each generated config's rows."""
     data = DatasetCardData(
         pretty_name="EdgeJSON",
         license="apache-2.0",
@@ -309,14 +329,8 @@ def make_card(
                 "data_files": [{"split": split, "path": f"data/{split}.jsonl"} for split in rows],
             },
             *(
-                [
-                    {
-                        "config_name": "generated",
-                        "data_files": [{"split": s, "path": f"data/generated/{s}.jsonl"} for s in generated],
-                    }
-                ]
-                if generated
-                else []
+                {"config_name": name, "data_files": [{"split": s, "path": f"data/{name}/{s}.jsonl"} for s in splits]}
+                for name, splits in (generated or {}).items()
             ),
         ],
         dataset_info={
@@ -351,6 +365,6 @@ def make_card(
         sizes=" / ".join(f"{len(r)} {s}" for s, r in rows.items()),
         max_complex=max(len(r["expected_output"]) for r in every if r["complexity"] == "complex"),
     )
-    if generated:
-        body += _generated_section(generated).replace("{n_seen}", str(len(schema_ids(held_out=False))))
+    for config, config_rows in (generated or {}).items():
+        body += _generated_section(config, config_rows)
     return str(DatasetCard(f"---\n{data.to_yaml()}\n---\n{body}"))

@@ -2,11 +2,14 @@
 
 Each generated schema draws a topic, a band (simple, medium, complex) and fields from :data:`LEAVES`, :data:`GROUPS`
 and :data:`LISTS`; key names vary by synonym, case (snake or camel), order and which keys are optional, and values
-vary in era, format, shape and magnitude. A schema is refused when it comes *too close* to a held-out schema:
-when the Jaccard similarity of their leaf-key sets (keys lower-cased, camel case split, words joined by ``_``)
-reaches :data:`TOO_CLOSE`, or when it has a held-out schema's topic. Generated schemas also differ from each other.
+vary in era, format, shape and magnitude. A *nested* schema is complex and its array items hold a nested object, an
+array of objects of their own, or both (a trip's segments, each with a ``departure {city, time}`` and its stops).
+A schema is refused when it comes *too close* to a held-out schema: when the Jaccard similarity of their leaf-key
+sets (keys lower-cased, camel case split, words joined by ``_``) reaches :data:`TOO_CLOSE`, or when it has a held-out
+schema's topic. Generated schemas also differ from each other.
 
-Usage: ``specs = make_specs(random.Random(0), 300)`` then ``check_unseen(spec.schema, spec.schema_id)``
+Usage: ``specs = make_specs(random.Random(0), 300)`` (``nested=True`` for nested schemas), then
+``check_unseen(spec.schema, spec.schema_id)``
 """
 
 from __future__ import annotations
@@ -132,7 +135,12 @@ PLACE_KEYS = {
     "country": ("country", "country_name", "nation"),
 }
 SYNONYM_KINDS = ("email", "phone", "uuid", "url", "username", "ipv4")
-BANDS = {"simple": (2, 5, 0.0, 0.0), "medium": (4, 9, 0.8, 0.3), "complex": (5, 10, 1.0, 1.0)}
+BANDS = {
+    "simple": (2, 5, 0.0, 0.0),
+    "medium": (4, 9, 0.8, 0.3),
+    "complex": (5, 10, 1.0, 1.0),
+    "nested": (2, 5, 0.6, 1.0),
+}
 BAND_WEIGHTS = {"simple": 4, "medium": 4, "complex": 2}
 
 
@@ -177,6 +185,7 @@ class _Draft:
 
     rng: random.Random
     case: str
+    nested: bool = False
     properties: dict[str, Any] = field(default_factory=dict)
     required: list[str] = field(default_factory=list)
     fields: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -309,6 +318,20 @@ def _place(draft: _Draft, prefix: str) -> tuple[dict[str, Any], list[str]]:
     return props, list(props)[: draft.rng.randint(1, len(props))]
 
 
+def _part(draft: _Draft, path: str, key: str, sub: dict[str, Any]) -> str:
+    """How an item phrases one of its fields: ``label {key}``; a nested object's fields and an array's items in
+    parentheses (``departure (city {departure.city}, time {departure.time})``)."""
+    label = draft.fields[f"{path}[].{key}"]["label"].lower()
+    if sub.get("type") == "object":
+        inner = ", ".join(
+            f"{draft.fields[f'{path}[].{key}.{k}']['label'].lower()} {{{key}.{k}}}" for k in sub["properties"]
+        )
+        return f"{label} ({inner})"
+    if sub.get("type") == "array" and sub["items"].get("type") == "object":
+        return f"{label} ({{{key}}})"
+    return f"{label} {{{key}}}"
+
+
 def _each(draft: _Draft, path: str, props: dict[str, Any], req: list[str]) -> list[str]:
     """Phrasings of one array item: every field labelled, optional ones in ``[...]``."""
     templates = []
@@ -316,14 +339,67 @@ def _each(draft: _Draft, path: str, props: dict[str, Any], req: list[str]) -> li
         keys = list(props)
         draft.rng.shuffle(keys)
         keys.sort(key=lambda k: k not in req)  # a template opens with a field every item has
-        parts = [f"{draft.fields[f'{path}[].{k}']['label'].lower()} {{{k}}}" for k in keys]
+        parts = [_part(draft, path, k, props[k]) for k in keys]
         rest = "".join(f", {p}" if k in req else f"[, {p}]" for k, p in zip(keys[1:], parts[1:], strict=True))
         templates.append(parts[0] + rest)
     return templates
 
 
+def _list(draft: _Draft, path: str, n: int) -> dict[str, Any]:
+    """An array of objects at ``path`` whose items hold leaves of ``LIST_KINDS[n]``. In a nested schema the items of
+    a top-level array hold more (:func:`_nest`); there, to keep texts short, an array holds at most 3 items and an
+    item at most 3 leaves."""
+    props, req = _object(draft, f"{path}[].", LIST_KINDS[n], draft.rng.randint(2, 3 if draft.nested else 4))
+    if draft.nested and "[]" not in path:
+        _nest(draft, f"{path}[].", n, props, req)
+    lo_items = draft.rng.choice([1, 1, 2])
+    draft.fields[path] = {
+        "label": _label(draft.rng, "_".join(key_words(path.rpartition(".")[2]))),
+        "count": [lo_items, lo_items + (1 if draft.nested else 3)],
+    }
+    draft.fields[path]["each"] = _each(draft, path, props, req)
+    return {
+        "type": "array",
+        "items": {"type": "object", "properties": props, "required": req, "additionalProperties": False},
+    }
+
+
+def _nest(draft: _Draft, prefix: str, n: int, props: dict[str, Any], req: list[str]) -> None:
+    """Give array items (fields under ``prefix``) a nested object, an array of objects of another kind than
+    ``LIST_KINDS[n]``, or both; each of them optional in 3 items of 10."""
+    rng = draft.rng
+    with_object = rng.random() < 0.6
+    if with_object:
+        kind = rng.choice(list(GROUPS))
+        if key := draft.key(rng.choice(GROUPS[kind][0]), props):
+            sub, _ = (
+                _place(draft, f"{prefix}{key}.")
+                if kind == "place"
+                else _object(draft, f"{prefix}{key}.", GROUPS[kind][1], rng.randint(2, 3))
+            )
+            for k in sub:  # every key required: the item's phrasing names them all
+                draft.fields[f"{prefix}{key}.{k}"].pop("p", None)
+            props[key] = {"type": "object", "properties": sub, "required": list(sub), "additionalProperties": False}
+            draft.fields[f"{prefix}{key}"] = {"label": _label(rng, "_".join(key_words(key)))}
+            _require(draft, f"{prefix}{key}", key, req)
+    if not with_object or rng.random() < 0.5:
+        m = rng.choice([m for m in range(len(LISTS)) if m != n])
+        if key := draft.key(rng.choice(LISTS[m]), props):
+            props[key] = _list(draft, f"{prefix}{key}", m)
+            _require(draft, f"{prefix}{key}", key, req)
+
+
+def _require(draft: _Draft, path: str, key: str, req: list[str]) -> None:
+    if draft.rng.random() < 0.7:
+        req.append(key)
+    else:
+        draft.fields[path]["p"] = 0.6
+
+
 def _schema(rng: random.Random, band: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    draft = _Draft(rng, "camel" if rng.random() < 0.35 else "snake")
+    """A schema of ``band`` (``nested``: fewer top-level fields than ``complex``, so that a text stays short) and its
+    field specs."""
+    draft = _Draft(rng, "camel" if rng.random() < 0.35 else "snake", band == "nested")
     lo, hi, p_group, p_list = BANDS[band]
     weights = [leaf.weight for leaf in LEAVES]
     while len(draft.properties) < rng.randint(lo, hi):
@@ -349,15 +425,7 @@ def _schema(rng: random.Random, band: str) -> tuple[dict[str, Any], dict[str, di
         n = rng.randrange(len(LISTS))
         key = draft.key(rng.choice(LISTS[n]), draft.properties)
         if key:
-            kinds = LIST_KINDS[n]
-            props, req = _object(draft, f"{key}[].", kinds, rng.randint(2, 4))
-            lo_items = rng.choice([1, 1, 2])
-            draft.properties[key] = {
-                "type": "array",
-                "items": {"type": "object", "properties": props, "required": req, "additionalProperties": False},
-            }
-            draft.fields[key] = {"label": _label(rng, "_".join(key_words(key))), "count": [lo_items, lo_items + 3]}
-            draft.fields[key]["each"] = _each(draft, key, props, req)
+            draft.properties[key] = _list(draft, key, n)
             draft.required.append(key)
     _relabel(draft)
     keys = list(draft.properties)
@@ -371,17 +439,18 @@ def _schema(rng: random.Random, band: str) -> tuple[dict[str, Any], dict[str, di
     return schema, draft.fields
 
 
-def make_specs(rng: random.Random, n: int, prefix: str = "gen") -> list[Spec]:
-    """``n`` distinct generated schemas with their specs, none too close to a held-out schema."""
+def make_specs(rng: random.Random, n: int, prefix: str = "gen", nested: bool = False) -> list[Spec]:
+    """``n`` distinct generated schemas with their specs, none too close to a held-out schema; ``nested``: complex
+    schemas whose array items hold nested objects and arrays."""
     specs: list[Spec] = []
     seen: set[str] = set()
     bands = list(BAND_WEIGHTS)
     while len(specs) < n:
-        band = rng.choices(bands, [BAND_WEIGHTS[b] for b in bands])[0]
+        band = "nested" if nested else rng.choices(bands, [BAND_WEIGHTS[b] for b in bands])[0]
         topic = rng.choice(TOPICS)
         schema, fields = _schema(rng, band)
         canonical = json.dumps(schema, sort_keys=True)
-        if canonical in seen or too_close(schema, topic):
+        if canonical in seen or too_close(schema, topic) or (nested and not items_nest(schema)):
             continue
         seen.add(canonical)
         schema_id = f"{prefix}_{len(specs):04d}"
@@ -390,6 +459,19 @@ def make_specs(rng: random.Random, n: int, prefix: str = "gen") -> list[Spec]:
         check_spec(spec, f"generated schema {schema_id}")
         specs.append(spec)
     return specs
+
+
+def items_nest(schema: dict[str, Any]) -> bool:
+    """Whether the items of a top-level array of ``schema`` hold an object or an array of objects (a key name taken
+    twice can leave a nested draft without one)."""
+    for sub in schema["properties"].values():
+        if sub.get("type") == "array" and sub["items"].get("type") == "object":
+            for inner in sub["items"]["properties"].values():
+                if inner.get("type") == "object" or (
+                    inner.get("type") == "array" and inner["items"].get("type") == "object"
+                ):
+                    return True
+    return False
 
 
 def band_of(schema: dict[str, Any]) -> str:

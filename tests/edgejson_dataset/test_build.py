@@ -7,7 +7,7 @@ import pytest
 
 import edgejson_dataset.build
 from edgejson_dataset.__main__ import main
-from edgejson_dataset.build import DATASET_DIR, GENERATED_SIZES, SPLITS
+from edgejson_dataset.build import DATASET_DIR, GENERATED_CONFIGS, SPLITS
 from edgejson_dataset.spec import load_spec
 from edgejson_dataset.validate import BuildError, check_example
 
@@ -20,12 +20,16 @@ SMALL = [
     "--generated",
     "train=3x2",
     "validation=2x1",
+    "--nested",
+    "train=2x2",
+    "validation=1x1",
 ]
+GENERATED_FILES = [f"{config}/{split}.jsonl" for config, sizes in GENERATED_CONFIGS.items() for split in sizes]
 
 
 def test_rebuild_is_byte_identical_to_the_committed_files(tmp_path):
     assert main(["build", "--out", str(tmp_path)]) == 0
-    files = [f"{split}.jsonl" for split in SPLITS] + [f"generated/{split}.jsonl" for split in GENERATED_SIZES]
+    files = [f"{split}.jsonl" for split in SPLITS] + GENERATED_FILES
     for name in files:
         assert (tmp_path / "data" / name).read_bytes() == (DATASET_DIR / "data" / name).read_bytes()
     assert (tmp_path / "README.md").read_bytes() == (DATASET_DIR / "README.md").read_bytes()
@@ -38,6 +42,7 @@ def test_card_declares_the_splits_and_reports_builder_numbers(tmp_path):
     assert "path: data/test_unseen.jsonl" in card and "license: apache-2.0" in card
     assert "num_examples: 26" in card and "num_examples: 6" in card
     assert "| test_unseen | 6 | 6 |" in card  # the statistics table is computed from the rows
+    assert "path: data/nested/train.jsonl" in card and "| train | 4 | 2 | 0 | 0 | 4 |" in card  # 2 schemas x 2 rows
 
 
 def test_another_seed_gives_other_texts(tmp_path):
@@ -56,6 +61,7 @@ def test_another_seed_gives_other_texts(tmp_path):
         (["--sizes", "train=many"], "SPLIT=N"),
         (["--generated", "train=0x3"], "SPLIT=SCHEMASxROWS"),
         (["--generated", "test=3x3"], "SPLIT=SCHEMASxROWS"),
+        (["--nested", "validation=2"], "SPLIT=SCHEMASxROWS"),
     ],
 )
 def test_bad_arguments_are_refused_with_a_clear_message(argv, message, capsys, tmp_path):
@@ -118,7 +124,7 @@ def test_preview_prints_counts_and_examples(capsys):
 
 def test_committed_data_folder_holds_only_the_splits():
     names = sorted(str(p.relative_to(DATASET_DIR / "data")) for p in Path(DATASET_DIR / "data").rglob("*.*"))
-    assert names == sorted([f"{s}.jsonl" for s in SPLITS] + [f"generated/{s}.jsonl" for s in GENERATED_SIZES])
+    assert names == sorted([f"{s}.jsonl" for s in SPLITS] + GENERATED_FILES)
 
 
 def test_an_out_that_is_a_file_is_refused_before_generating(tmp_path, capsys):

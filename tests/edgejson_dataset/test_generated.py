@@ -90,3 +90,35 @@ def test_a_schema_too_close_to_a_held_out_one_fails_the_build():
     with pytest.raises(BuildError, match="held-out topic"):
         check_unseen({"type": "object", "properties": {"zz": {"type": "string"}}}, "gen_9998", "Weather report")
     check_unseen({"type": "object", "properties": {"zz": {"type": "string"}}}, "gen_9997", "inventory")
+
+
+def _item_shapes(schema):
+    """The shapes array items of ``schema`` hold beyond leaves: "object" and "array" (of objects)."""
+    for sub in schema["properties"].values():
+        if sub.get("type") == "object":
+            yield from _item_shapes(sub)
+        elif sub.get("type") == "array" and sub["items"].get("type") == "object":
+            for inner in sub["items"]["properties"].values():
+                if inner.get("type") == "object" or (inner.get("type") == "array" and "properties" in inner["items"]):
+                    yield inner["type"]
+
+
+def test_the_nested_config_holds_array_items_with_objects_and_arrays(generated):
+    nested = load_dataset(str(DATASET_DIR), "nested")
+    held = [load_schema(h) for h in schema_ids(held_out=True)]
+    shapes = Counter()
+    for split in nested:
+        schemas = {r["schema_id"]: json.loads(r["schema"]) for r in nested[split]}
+        for schema_id, schema in schemas.items():
+            found = set(_item_shapes(schema))
+            assert found, f"{schema_id}: no array item holds an object or an array"
+            shapes.update(found)
+            assert max(closeness(schema, h) for h in held) < TOO_CLOSE, schema_id
+        for row in nested[split]:
+            Draft202012Validator(json.loads(row["schema"])).validate(json.loads(row["expected_output"]))
+    assert len({r["schema_id"] for r in nested["train"]}) >= 100 and set(nested["train"]["complexity"]) == {"complex"}
+    assert shapes["object"] >= 50 and shapes["array"] >= 50  # both shapes, many times each
+    assert not {t for s in nested for t in nested[s]["text"]} & {t for s in generated for t in generated[s]["text"]}
+    assert not any(
+        shape for s in generated for text in set(generated[s]["schema"]) for shape in _item_shapes(json.loads(text))
+    )
