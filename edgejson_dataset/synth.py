@@ -144,13 +144,18 @@ BANDS = {
 BAND_WEIGHTS = {"simple": 4, "medium": 4, "complex": 2}
 
 
+def is_object_array(sub: Any) -> bool:
+    """Whether a property schema is an array of objects."""
+    return isinstance(sub, dict) and sub.get("type") == "array" and sub.get("items", {}).get("type") == "object"
+
+
 def leaf_keys(schema: dict[str, Any]) -> set[str]:
     """Every leaf key of a schema at any depth, normalised (``shipTo.zipCode`` -> ``zip_code``)."""
     out: set[str] = set()
     for key, sub in schema.get("properties", {}).items():
         if isinstance(sub, dict) and sub.get("type") == "object":
             out |= leaf_keys(sub)
-        elif isinstance(sub, dict) and sub.get("type") == "array" and sub.get("items", {}).get("type") == "object":
+        elif is_object_array(sub):
             out |= leaf_keys(sub["items"])
         else:
             out.add("_".join(key_words(key)))
@@ -327,7 +332,7 @@ def _part(draft: _Draft, path: str, key: str, sub: dict[str, Any]) -> str:
             f"{draft.fields[f'{path}[].{key}.{k}']['label'].lower()} {{{key}.{k}}}" for k in sub["properties"]
         )
         return f"{label} ({inner})"
-    if sub.get("type") == "array" and sub["items"].get("type") == "object":
+    if is_object_array(sub):
         return f"{label} ({{{key}}})"
     return f"{label} {{{key}}}"
 
@@ -465,11 +470,9 @@ def items_nest(schema: dict[str, Any]) -> bool:
     """Whether the items of a top-level array of ``schema`` hold an object or an array of objects (a key name taken
     twice can leave a nested draft without one)."""
     for sub in schema["properties"].values():
-        if sub.get("type") == "array" and sub["items"].get("type") == "object":
+        if is_object_array(sub):
             for inner in sub["items"]["properties"].values():
-                if inner.get("type") == "object" or (
-                    inner.get("type") == "array" and inner["items"].get("type") == "object"
-                ):
+                if inner.get("type") == "object" or is_object_array(inner):
                     return True
     return False
 
@@ -477,6 +480,6 @@ def items_nest(schema: dict[str, Any]) -> bool:
 def band_of(schema: dict[str, Any]) -> str:
     """The band a generated schema belongs to: complex with an array of objects, medium with a nested object."""
     subs = schema["properties"].values()
-    if any(s.get("type") == "array" and s["items"].get("type") == "object" for s in subs):
+    if any(is_object_array(s) for s in subs):
         return "complex"
     return "medium" if any(s.get("type") == "object" for s in subs) else "simple"
