@@ -20,14 +20,15 @@ from edgejson import format_answer
 from edgejson.schemas import complexity_of, schema_ids
 from edgejson_dataset.fill import fill
 from edgejson_dataset.spec import Spec, load_spec
-from edgejson_dataset.surface import STYLES, render
+from edgejson_dataset.styles import render, styles_of
 from edgejson_dataset.synth import band_of, check_unseen, make_specs
 from edgejson_dataset.validate import BuildError, check_example, check_splits
 from edgejson_dataset.values import Scope, pick_locale
+from edgejson_dataset.widen import widen
 
 DATASET_DIR = Path(__file__).resolve().parent
 DEFAULT_SEED = 2025
-DEFAULT_SIZES = {"train": 2400, "validation": 200, "test": 600, "test_unseen": 180}
+DEFAULT_SIZES = {"train": 2400, "validation": 200, "test": 600, "test_unseen": 180, "test_styles": 300}
 SPLITS = tuple(DEFAULT_SIZES)
 # The configs of training-only schemas (edgejson_dataset.synth), as (schemas, rows per schema) per split: ``generated``
 # in every band, ``nested`` complex ones whose array items hold nested objects and arrays of objects.
@@ -35,11 +36,11 @@ GENERATED_CONFIGS = {
     "generated": {"train": (360, 10), "validation": (40, 2)},
     "nested": {"train": (120, 10), "validation": (20, 2)},
 }
-FIELDS = ("id", "schema_id", "complexity", "style", "text", "schema", "expected_output")
 
 
 def split_schemas(split: str) -> list[str]:
-    """Schema ids used by a split: the held-out ones for ``test_unseen``, the seen ones otherwise."""
+    """Schema ids used by a split: the held-out ones for ``test_unseen``, the seen ones otherwise (``test_styles``:
+    the seen schemas in the held-out styles of :mod:`edgejson_dataset.styles`)."""
     return schema_ids(held_out=split == "test_unseen")
 
 
@@ -56,12 +57,18 @@ def check_sizes(sizes: dict[str, int]) -> None:
 def make_row(
     spec: Spec, complexity: str, split: str, k: int, style: str, seed: int, attempt: int = 0
 ) -> dict[str, Any]:
-    """Example ``k`` of ``spec``'s schema (of band ``complexity``) in ``split``: the same arguments, the same row."""
+    """Example ``k`` of ``spec``'s schema (of band ``complexity``) in ``split``: the same arguments, the same row.
+
+    A ``train`` row's values are widened (:mod:`edgejson_dataset.widen`) by a draw of their own, so the draws of every
+    other split stay as they were.
+    """
     schema_id = spec.schema_id
     rng = random.Random(f"{seed}/{split}/{schema_id}/{k}/{attempt}")
     scope = Scope(rng, pick_locale(rng))
     scope.fake.seed_instance(rng.getrandbits(32))
     expected = fill(spec, scope)
+    if split == "train":
+        expected = widen(spec, expected, random.Random(f"{seed}/{split}/{schema_id}/{k}/{attempt}/widen"))
     return {
         "id": f"{split}-{schema_id}-{k:04d}",
         "schema_id": schema_id,
@@ -84,7 +91,8 @@ def generate(seed: int = DEFAULT_SEED, sizes: dict[str, int] | None = None) -> d
         ids = split_schemas(split)
         for n, schema_id in enumerate(ids):
             count = sizes[split] // len(ids) + (n < sizes[split] % len(ids))
-            plan += [(split, schema_id, k, STYLES[(k + n) % len(STYLES)]) for k in range(count)]
+            styles = styles_of(split)
+            plan += [(split, schema_id, k, styles[(k + n) % len(styles)]) for k in range(count)]
     specs = [(split, load_spec(schema_id), k, style) for split, schema_id, k, style in plan]
     rows = _rows(specs, seed, set(), lambda spec: complexity_of(spec.schema_id))
     check_splits(rows)
@@ -141,9 +149,12 @@ def generate_generated(
     for split, (n_schemas, per_schema) in sizes.items():
         for n, spec in enumerate(specs[start : start + n_schemas]):
             check_unseen(spec.schema, spec.schema_id, spec.topic)
-            plan += [(split, spec, k, STYLES[(k + n) % len(STYLES)]) for k in range(per_schema)]
+            styles = styles_of(split)
+            plan += [(split, spec, k, styles[(k + n) % len(styles)]) for k in range(per_schema)]
         start += n_schemas
-    return _rows(plan, seed, set() if texts is None else texts, lambda spec: band_of(spec.schema))
+    rows = _rows(plan, seed, set() if texts is None else texts, lambda spec: band_of(spec.schema))
+    check_splits(rows)
+    return rows
 
 
 def write(

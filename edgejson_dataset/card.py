@@ -14,7 +14,8 @@ from huggingface_hub import DatasetCard, DatasetCardData
 
 import edgejson
 from edgejson.schemas import BANDS, complexity_of, schema_ids
-from edgejson_dataset.surface import STYLES, forms
+from edgejson_dataset.styles import ALL_STYLES, HELD_OUT_STYLES
+from edgejson_dataset.surface import forms
 from edgejson_dataset.synth import TOO_CLOSE
 from edgejson_dataset.values import LOCALES
 
@@ -30,6 +31,12 @@ STYLE_NOTES = {
     "message": "an email or chat message with greeting, body and sign-off",
     "log": "key=value log lines, one line per array item",
     "table": "bullet list plus a Markdown table per array of objects",
+    "outline": "`train` only: indented label blocks, an object's fields under its label, lists one item a line",
+    "dotted": "`test_styles` only: one `key.path[0].leaf = value` line a value",
+    "csv": "`test_styles` only: a two-column (field, value) export from a spreadsheet",
+    "html": "`test_styles` only: an HTML definition list or table, nested as the object nests",
+    "chat": "`test_styles` only: a transcript of several turns, one person reading the record out to another",
+    "note": "`test_styles` only: a long note, facts in the reverse of the schema's order among many asides",
 }
 
 
@@ -74,7 +81,7 @@ def statistics(rows: dict[str, list[dict[str, Any]]]) -> dict[str, str]:
     header = ["", "rows", "text chars (mean)", "text chars (median)", "text chars (max)", "JSON chars (mean)"]
     header += ["JSON chars (max)", "leaves (mean)"]
     by_band = [_length_row(band, [r for r in every if r["complexity"] == band]) for band in BANDS]
-    by_style = [_length_row(style, [r for r in every if r["style"] == style]) for style in STYLES]
+    by_style = [_length_row(style, [r for r in every if r["style"] == style]) for style in ALL_STYLES]
     split_rows = []
     for split, srows in rows.items():
         bands = Counter(r["complexity"] for r in srows)
@@ -82,7 +89,7 @@ def statistics(rows: dict[str, list[dict[str, Any]]]) -> dict[str, str]:
         split_rows.append(
             [split, len(srows), len({r["schema_id"] for r in srows})]
             + [bands[b] for b in BANDS]
-            + [styles[s] for s in STYLES]
+            + [styles[s] for s in ALL_STYLES]
         )
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for split, srows in rows.items():
@@ -99,7 +106,7 @@ def statistics(rows: dict[str, list[dict[str, Any]]]) -> dict[str, str]:
             + [f"{mean(leaves):.1f}", round(mean(len(r["text"]) for r in srows))]
         )
     return {
-        "splits": _table(["split", "rows", "schemas", *BANDS, *STYLES], split_rows),
+        "splits": _table(["split", "rows", "schemas", *BANDS, *ALL_STYLES], split_rows),
         "bands": _table(header, by_band),
         "styles": _table(header, by_style),
         "schemas": _table(["schema", "band", "use", *rows, "leaves (mean)", "text chars (mean)"], schema_rows),
@@ -128,7 +135,8 @@ BODY = """
 EdgeJSON is a benchmark and training set for **extracting JSON from text against a JSON Schema** with small models.
 Each row pairs a short text (a record, a report, an email, a log line or a table) with a JSON Schema and the one
 JSON object that the text states. It continues EdgeJSON v3 with {n_schemas} schemas in three complexity bands, five
-surface styles, a split of schemas no model trains on, and validation of every answer against its schema.
+surface styles, a split of schemas no model trains on, a split of text styles no model trains on, and validation of
+every answer against its schema.
 This is version {version}, part of the EdgeJSON + Maaza release {version} (see its CHANGELOG).
 
 ## Use
@@ -151,6 +159,12 @@ and on schemas it never saw. Training, evaluation and the demo all build prompts
 {splits}
 
 `test_unseen` holds only the {n_held} held-out schemas ({held}); they never appear in `train` or `validation`.
+`test_styles` holds new rows of the seen schemas, values drawn as for `test`, written only in the {n_held_styles}
+held-out styles ({held_styles}); no other split or config uses them (the build fails if one does). It measures reading
+texts shaped unlike anything in training, which `test` cannot. `train` rows (of every config) also take the `outline`
+style, and their values are widened: by chance a free-form string holds arbitrary words or several sentences, and a
+date-time is written without its zone, with 0 to 9 fraction digits (`2005-07-03T17:42:53.545351`), as software
+prints it.
 No text appears in two splits, and every seen schema has at least {min_test} examples in `test`.
 
 ## Schemas and bands
@@ -196,9 +210,9 @@ Styles:
 {styles}
 
 Every build validates every row and fails, naming the example id and JSON path, when:
-- the expected output does not validate against its schema (jsonschema, Draft 2020-12, formats checked);
+- the expected output does not validate against its schema (jsonschema, Draft 2020-12, formats checked as above);
 - a value of the expected output is not stated in the text, in one of the forms below;
-- the text contains JSON, an id repeats, or a text appears in two splits.
+- the text contains JSON, an id repeats, a text appears in two splits, or a row's style is not one of its split's.
 
 The same seed and library versions rebuild byte-identical files (checked by the tests).
 
@@ -209,8 +223,10 @@ Strings appear verbatim. Other values may take these forms in the text (case-ins
 {normalisation}
 
 Integers up to ten may be written as words in prose (not years, scores or codes); booleans are stated by a phrase
-from the schema's spec ("in stock", "sold out", "remote work is possible"; true/false in logs). Date-times are UTC
-with minute precision.
+from the schema's spec ("in stock", "sold out", "remote work is possible"; true/false in logs). Date-times of the
+evaluation splits are UTC with minute precision; `train` also holds date-times without a zone, which `format:
+date-time` accepts here as ISO 8601 does (`edgejson/formats.py`: no zone or any, 0 to 9 fraction digits, `T` or a
+space).
 
 ## Intended use
 
@@ -234,7 +250,7 @@ fine-tuned on `train`, and on unseen schemas with `test_unseen`. The repository'
 | rows | 787 (629 train / 158 test) | {n_rows} ({sizes}) |
 | schemas | 24-25, all seen in training | {n_seen} seen + {n_held} held out |
 | schema in the prompt | no | yes, as a typed template |
-| surface styles | label/value and teacher-model prose | five, from one seeded builder |
+| surface styles | label/value and teacher-model prose | 5 from one seeded builder (+1 in `train`, 5 held out) |
 | complexity label | missing on part of the test set | on every row |
 | validation | arithmetic checks | JSON Schema validation, value-in-text check, split overlap check |
 | missing fields | unspecified | absent key, never null |
@@ -351,6 +367,8 @@ def make_card(
         n_seen=len(schema_ids(held_out=False)),
         n_held=len(held),
         held=", ".join(f"`{h}`" for h in held),
+        n_held_styles=len(HELD_OUT_STYLES),
+        held_styles=", ".join(f"`{style}`" for style in HELD_OUT_STYLES),
         min_test=min(test_counts.values()) if test_counts else 0,
         splits=stats["splits"],
         bands_rules=_table(["band", "shape"], [[band, rule] for band, rule in BAND_RULES.items()]),

@@ -15,6 +15,7 @@ from typing import Any
 from edgejson.schemas import BANDS, schema_ids
 from edgejson_dataset.build import DATASET_DIR, DEFAULT_SEED, SPLITS, generate, write
 from edgejson_dataset.card import make_card
+from edgejson_dataset.styles import ALL_STYLES
 from edgejson_dataset.surface import STYLES
 
 
@@ -69,9 +70,9 @@ def preview(examples: int = 3, folder: Path = DATASET_DIR) -> None:
         table.append(
             [split, len(split_rows), len({r["schema_id"] for r in split_rows})]
             + [bands[b] for b in BANDS]
-            + [styles[s] for s in STYLES]
+            + [styles[s] for s in ALL_STYLES]
         )
-    print(_grid(["split", "rows", "schemas", *BANDS, *STYLES], table), "\n")
+    print(_grid(["split", "rows", "schemas", *BANDS, *ALL_STYLES], table), "\n")
     held = set(schema_ids(held_out=True))
     per_schema = []
     for sid in schema_ids():

@@ -150,6 +150,8 @@ def _timestamp_forms(value: str) -> list[str]:
 
 
 def _datetime_forms(value: str) -> list[str]:
+    if not value.endswith("Z"):  # a naive date-time (edgejson_dataset.widen), written as software prints it
+        return [value, value.replace("T", " ")]
     t = datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")
     twelve = f"{t.hour % 12 or 12}:{t:%M} {'AM' if t.hour < 12 else 'PM'}"
     return [

@@ -1,4 +1,5 @@
-"""Checks run on every build: schema validity, recoverable leaves, no JSON in texts, no text in two splits.
+"""Checks run on every build: schema validity, recoverable leaves, no JSON in texts, no text in two splits, held-out
+styles only in ``test_styles``.
 
 A violation raises :class:`BuildError` naming the example id and the JSON pointer.
 
@@ -13,7 +14,9 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from edgejson.formats import FORMAT_CHECKER
 from edgejson_dataset.spec import Spec, join
+from edgejson_dataset.styles import styles_of
 from edgejson_dataset.surface import bool_forms, forms
 
 
@@ -23,7 +26,7 @@ class BuildError(ValueError):
 
 @cache
 def _validator(schema_json: str) -> Draft202012Validator:
-    return Draft202012Validator(json.loads(schema_json), format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return Draft202012Validator(json.loads(schema_json), format_checker=FORMAT_CHECKER)
 
 
 def _pointer(parts: list[Any]) -> str:
@@ -68,11 +71,14 @@ def check_example(row: dict[str, Any], spec: Spec) -> None:
 
 
 def check_splits(rows: dict[str, list[dict[str, Any]]]) -> None:
-    """Fail if an id repeats or a text appears in two splits."""
+    """Fail if an id repeats, a text appears in two splits, or a row's style is not one of its split's (a held-out
+    style outside ``test_styles``; ``split`` names a generated config's split too)."""
     seen_ids: set[str] = set()
     owner: dict[str, str] = {}
     for split, split_rows in rows.items():
         for row in split_rows:
+            if row["style"] not in styles_of(split):
+                raise BuildError(f"{row['id']}: /style: {row['style']!r} is not a style of split {split!r}")
             if row["id"] in seen_ids:
                 raise BuildError(f"{row['id']}: /: the id appears twice")
             seen_ids.add(row["id"])

@@ -46,7 +46,7 @@ from maaza.spans import RULE as SPANS_RULE
 from maaza.value_check import RULE as VALUE_CHECK_RULE
 
 CODE = Path(__file__).resolve().parent.parent  # the checkout maaza runs from, if it runs from one: provenance
-SPLITS = ("test", "test_unseen", "validation")
+SPLITS = ("test", "test_unseen", "test_styles", "validation")
 TEXT_FIELDS = ("text", "prompt")
 LIBRARIES = ("torch", "transformers", "peft", "xgrammar", "datasets", "evaluate", "jsonschema", "edgejson-maaza")
 ONNX_LIBRARIES = ("onnxruntime-genai", "onnxruntime")

@@ -1,6 +1,7 @@
 """The builder through its CLI: determinism, card, bad input, atomic writes, validation errors."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,8 @@ import edgejson_dataset.build
 from edgejson_dataset.__main__ import main
 from edgejson_dataset.build import DATASET_DIR, GENERATED_CONFIGS, SPLITS
 from edgejson_dataset.spec import load_spec
+from edgejson_dataset.styles import HELD_OUT_STYLES
+from edgejson_dataset.surface import STYLES
 from edgejson_dataset.validate import BuildError, check_example
 
 SMALL = [
@@ -17,6 +20,7 @@ SMALL = [
     "validation=26",
     "test=26",
     "test_unseen=6",
+    "test_styles=26",
     "--generated",
     "train=3x2",
     "validation=2x1",
@@ -43,6 +47,16 @@ def test_card_declares_the_splits_and_reports_builder_numbers(tmp_path):
     assert "num_examples: 26" in card and "num_examples: 6" in card
     assert "| test_unseen | 6 | 6 |" in card  # the statistics table is computed from the rows
     assert "path: data/nested/train.jsonl" in card and "| train | 4 | 2 | 0 | 0 | 4 |" in card  # 2 schemas x 2 rows
+
+
+def test_a_held_out_style_outside_test_styles_fails_the_build(tmp_path, monkeypatch, capsys):
+    def leaky(split):  # the plan's styles for train: the held-out ones
+        return HELD_OUT_STYLES if split in ("train", "test_styles") else STYLES
+
+    monkeypatch.setattr(edgejson_dataset.build, "styles_of", leaky)
+    assert main(["build", "--out", str(tmp_path), *SMALL]) == 1
+    assert re.search(r"error: train-[\w-]+: /style: '\w+' is not a style of split 'train'", capsys.readouterr().err)
+    assert not (tmp_path / "data").exists()
 
 
 def test_another_seed_gives_other_texts(tmp_path):
