@@ -10,6 +10,11 @@ byte-identical copy of this file, so it stays self-contained on the Hub). The ru
 - JSON is strict: no ``NaN`` or ``Infinity`` (``invalid_json``), no key twice in an object (``duplicate_key``), at
   most ``MAX_DEPTH`` levels (``too_deep``), every number finite as a double (``number_out_of_range``).
 
+A schema is usable when it nests at most ``MAX_SCHEMA_DEPTH`` levels, is valid against its meta-schema, and each of
+its references resolves and leads, before coming back, into a property or an item (a cycle that never does would be
+validated forever). Validation reads dates and times as texts write them (``formats``, copied beside this file too)
+and gives each ``pattern`` at most ``PATTERN_TIMEOUT_S`` on a string.
+
 Usage: ``answer = read_answer(raw_output)``: ``answer.value`` (a dict, or None) and ``answer.failure`` (None or a kind
 in ``FAILURES``); ``validator = schema_validator(schema)``; ``errors = validation_errors(value, validator)``
 """
@@ -19,13 +24,23 @@ from __future__ import annotations
 import json
 import math
 import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import cache
 from typing import Any, NamedTuple
 
-from jsonschema.exceptions import SchemaError
-from jsonschema.validators import Draft202012Validator, validator_for
+import regex
+from jsonschema import FormatChecker
+from jsonschema.exceptions import SchemaError, ValidationError
+from jsonschema.validators import Draft202012Validator, extend, validator_for
 from jsonschema_specifications import REGISTRY
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012, specification_with
+
+from .formats import FORMAT_CHECKER as TEXT_FORMATS
+from .formats import PATTERNS as TEXT_FORMAT_PATTERNS
 
 FAILURES = (
     "no_json",
@@ -37,6 +52,11 @@ FAILURES = (
     "not_an_object",
 )
 MAX_DEPTH = 32
+MAX_SCHEMA_DEPTH = 64  # levels of JSON in a schema document
+PATTERN_TIMEOUT_S = 0.1  # the longest one ``pattern`` may take on one string: past it, it backtracks without end
+_REFERENCES = ("$ref", "$dynamicRef", "$recursiveRef")
+_TOO_DEEP = f"the schema nests deeper than {MAX_SCHEMA_DEPTH} levels of JSON"
+_PATTERN_DEADLINE: ContextVar[float] = ContextVar("pattern_deadline", default=math.inf)
 
 _OBJECT_START = re.compile(r"""\{\s*["'}]""")
 _FENCE_OPEN = re.compile(r"```[\w+-]*")
@@ -94,6 +114,23 @@ def _depth(value: dict | list) -> int:
         depth += 1
         level = [c for v in level for c in (v.values() if isinstance(v, dict) else v) if isinstance(c, (dict, list))]
     return depth
+
+
+def check_depth(schema: Any) -> None:
+    """ValueError when a schema document nests deeper than ``MAX_SCHEMA_DEPTH`` levels (counted iteratively)."""
+    if isinstance(schema, (dict, list)) and _depth(schema) > MAX_SCHEMA_DEPTH:
+        raise ValueError(_TOO_DEEP)
+
+
+def schema_json(text: str) -> Any:
+    """A schema document read from JSON text: ``json.JSONDecodeError`` when it is not JSON, ValueError when it nests
+    deeper than ``MAX_SCHEMA_DEPTH`` (also so deep that Python's parser gives up before the levels can be counted)."""
+    try:
+        schema = json.loads(text)
+    except RecursionError:
+        raise ValueError(_TOO_DEEP) from None
+    check_depth(schema)
+    return schema
 
 
 def _checked(value: Any) -> Any:
@@ -172,13 +209,143 @@ def pointer(parts: Any) -> str:
     return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in parts) or "top level"
 
 
+@contextmanager
+def patterns_until(deadline: float) -> Iterator[None]:
+    """Within the block, pattern matching also ends at ``deadline`` (a ``time.monotonic()`` value): one time limit for
+    all the validation of a request."""
+    token = _PATTERN_DEADLINE.set(deadline)
+    try:
+        yield
+    finally:
+        _PATTERN_DEADLINE.reset(token)
+
+
+class _Unmatched(Exception):
+    """A pattern that could not be matched in time; the message says which, on what."""
+
+
+def _search(pattern: str, text: str) -> bool:
+    """``re.search(pattern, text)``, given at most ``PATTERN_TIMEOUT_S`` and what is left until the deadline of
+    :func:`patterns_until`; ``_Unmatched`` past that."""
+    seconds = max(0.0, min(PATTERN_TIMEOUT_S, _PATTERN_DEADLINE.get() - time.monotonic()))
+    try:
+        return regex.search(pattern, text, timeout=seconds) is not None
+    except TimeoutError:
+        raise _Unmatched(f"{text!r} could not be matched against {pattern!r} within {seconds:.2g} s") from None
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]) -> Iterator[ValidationError]:
+    """The ``pattern`` keyword, matched by :func:`_search`."""
+    if validator.is_type(instance, "string"):
+        try:
+            if not _search(pattern, instance):
+                yield ValidationError(f"{instance!r} does not match {pattern!r}")
+        except _Unmatched as err:
+            yield ValidationError(str(err))
+
+
+def _pattern_properties(
+    validator: Any, patterns: dict[str, Any], instance: Any, schema: dict[str, Any]
+) -> Iterator[ValidationError]:
+    """The ``patternProperties`` keyword, keys matched by :func:`_search`."""
+    if not validator.is_type(instance, "object"):
+        return
+    for pattern, subschema in patterns.items():
+        for key, value in instance.items():
+            try:
+                found = _search(pattern, key)
+            except _Unmatched as err:
+                yield ValidationError(str(err))
+                continue
+            if found:
+                yield from validator.descend(value, subschema, path=key, schema_path=pattern)
+
+
+def _additional_properties(keyword: Any) -> Any:
+    """``keyword`` (``additionalProperties``) with the keys that ``patternProperties`` covers matched by
+    :func:`_search`, and handed to it as declared properties."""
+
+    def bounded(validator: Any, additional: Any, instance: Any, schema: dict[str, Any]) -> Iterator[ValidationError]:
+        patterns = schema.get("patternProperties")
+        if patterns and validator.is_type(instance, "object"):
+            try:
+                covered = {key: True for key in instance if any(_search(pattern, key) for pattern in patterns)}
+            except _Unmatched as err:
+                yield ValidationError(str(err))
+                return
+            schema = {"properties": {**schema.get("properties", {}), **covered}}
+        yield from keyword(validator, additional, instance, schema)
+
+    return bounded
+
+
+@cache
+def _bounded(cls: Any) -> Any:
+    """The validator class ``cls`` with its patterns matched in bounded time and dates and times read as texts write
+    them (``formats``)."""
+    formats = FormatChecker(())
+    formats.checkers = {**cls.FORMAT_CHECKER.checkers, **{f: TEXT_FORMATS.checkers[f] for f in TEXT_FORMAT_PATTERNS}}
+    keywords = {
+        "pattern": _pattern,
+        "patternProperties": _pattern_properties,
+        "additionalProperties": _additional_properties(cls.VALIDATORS["additionalProperties"]),
+    }
+    return extend(cls, keywords, format_checker=formats)
+
+
+def _locations(schema: Any) -> dict[int, str]:
+    """Where each object and array of a schema document is, by identity: its JSON pointer as ``#/$defs/x``."""
+    where, stack = {}, [(schema, "#")]
+    while stack:  # in document order
+        node, at = stack.pop()
+        where[id(node)] = at
+        children = node.items() if isinstance(node, dict) else enumerate(node)
+        stack += reversed([(child, at + pointer([key])) for key, child in children if isinstance(child, (dict, list))])
+    return where
+
+
+def _cycle(links: dict[int, list[int]]) -> list[int] | None:
+    """A cycle in ``links`` (node -> the nodes it leads to), its first node repeated at its end; else None."""
+    done: set[int] = set()
+    for start in links:
+        if start in done:
+            continue
+        path, on_path, branches = [start], {start}, [iter(links[start])]
+        while path:
+            step = next(branches[-1], None)
+            if step is None:
+                done.add(path[-1])
+                on_path.discard(path.pop())
+                branches.pop()
+            elif step in on_path:
+                return path[path.index(step) :] + [step]
+            elif step not in done:
+                path.append(step)
+                on_path.add(step)
+                branches.append(iter(links.get(step, ())))
+    return None
+
+
+def _in_place(node: dict[str, Any]) -> list[Any]:
+    """The subschemas that ``node`` applies to the value itself, not to one of its properties or items (references
+    aside)."""
+    found = [node.get(key) for key in ("not", "if", "then", "else")]
+    for key in ("allOf", "anyOf", "oneOf", "dependentSchemas", "dependencies"):
+        value = node.get(key)
+        found += value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
+    return found
+
+
 def schema_validator(schema: Any) -> Any:
     """A validator for a JSON Schema (its ``$schema`` draft, else 2020-12; formats checked); ValueError if unusable.
 
-    Unusable: not an object, invalid against its meta-schema, nested too deeply, or a ``$ref`` that does not resolve.
+    Unusable: not an object, nested too deeply, invalid against its meta-schema, a reference that does not resolve,
+    or a cycle of references and in-place keywords (``allOf``, ``not``, ...) that comes back to a subschema without
+    descending into a property or an item.
     """
     if not isinstance(schema, dict):
         raise ValueError(f"a JSON Schema must be an object, got {type(schema).__name__}")
+    check_depth(schema)
     cls = validator_for(schema, default=Draft202012Validator)
     try:
         cls.check_schema(schema)
@@ -188,17 +355,28 @@ def schema_validator(schema: Any) -> Any:
         raise ValueError("nested too deeply to check") from None
     root = specification_with(cls.ID_OF(cls.META_SCHEMA), default=DRAFT202012).create_resource(schema)
     stack = [(REGISTRY.resolver_with_root(root), root)]
+    where, links = _locations(schema), {}  # links: each subschema -> those applied to the same value
     while stack:
         resolver, resource = stack.pop()
-        for key in ("$ref", "$dynamicRef"):
-            ref = resource.contents.get(key) if isinstance(resource.contents, dict) else None
-            if isinstance(ref, str):
-                try:
-                    resolver.lookup(ref)
-                except Unresolvable:
-                    raise ValueError(f"{key} {ref!r} does not resolve to anything in the schema") from None
+        node = resource.contents
+        if isinstance(node, dict):
+            same = _in_place(node)
+            for key in _REFERENCES:
+                if isinstance(ref := node.get(key), str):
+                    try:
+                        same.append(resolver.lookup(ref).contents)
+                    except Unresolvable:
+                        raise ValueError(f"{key} {ref!r} does not resolve to anything in the schema") from None
+            links[id(node)] = [id(sub) for sub in same if isinstance(sub, dict) and id(sub) in where]
         stack += [(resolver.in_subresource(sub), sub) for sub in resource.subresources()]
-    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+    cycle = _cycle({node: links[node] for node in where if node in links})  # sought in document order
+    if cycle:
+        raise ValueError(
+            f"$ref cycle {' -> '.join(where[node] for node in cycle)}: it comes back without descending into a "
+            "property or an item, so validation would never end"
+        )
+    bounded = _bounded(cls)
+    return bounded(schema, format_checker=bounded.FORMAT_CHECKER)
 
 
 def validation_errors(value: Any, validator: Any, limit: int = 5) -> list[str]:

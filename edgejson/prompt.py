@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-MAX_SCHEMA_DEPTH = 64  # levels of JSON in a schema document: answers nest at most 32 levels (edgejson.answer)
+from edgejson.answer import check_depth, schema_json
 
 SYSTEM_PROMPT = (
     "Extract data from the text as one JSON object that follows the template: its keys, values of the stated "
@@ -50,26 +50,17 @@ def _template(schema: dict[str, Any] | bool) -> Any:
     return _leaf(schema)
 
 
-def check_depth(schema: Any) -> None:
-    """ValueError when the schema document nests deeper than ``MAX_SCHEMA_DEPTH`` levels (counted iteratively)."""
-    depth, level = 0, [schema]
-    while level:
-        depth += 1
-        if depth > MAX_SCHEMA_DEPTH:
-            raise ValueError(f"the schema nests deeper than {MAX_SCHEMA_DEPTH} levels of JSON")
-        level = [c for v in level for c in (v.values() if isinstance(v, dict) else v) if isinstance(c, (dict, list))]
-
-
 def schema_template(schema: dict[str, Any] | str) -> str:
     """Render a JSON Schema as a one-line typed template, e.g. ``{"name": "string", "age": "integer, optional"}``.
 
     A leaf reads as its type, its format (``date``, ``email``) or ``one of a|b|c``; an optional nested object or
     array is wrapped as ``{"optional": <template>}``; a ``true`` subschema reads ``any``, a ``false`` one is left out.
-    ValueError when the schema nests deeper than ``MAX_SCHEMA_DEPTH``.
+    ValueError when the schema nests deeper than ``edgejson.answer.MAX_SCHEMA_DEPTH``.
     """
     if isinstance(schema, str):
-        schema = json.loads(schema)
-    check_depth(schema)
+        schema = schema_json(schema)  # its depth checked
+    else:
+        check_depth(schema)
     return json.dumps(_template(schema), ensure_ascii=False)
 
 

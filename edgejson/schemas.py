@@ -14,8 +14,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError as _MetaError
 
-from edgejson.answer import schema_validator
-from edgejson.prompt import check_depth
+from edgejson.answer import schema_json, schema_validator
 from edgejson.resources import package_data
 
 BANDS = ("simple", "medium", "complex")
@@ -37,22 +36,21 @@ def _pointer(path: Any) -> str:
 def parse_schema(text: str, source: str = "<schema>") -> dict[str, Any]:
     """Parse a JSON Schema from text and check it against the Draft 2020-12 meta-schema."""
     try:
-        schema = json.loads(text)
+        schema = schema_json(text)
     except json.JSONDecodeError as err:
         raise SchemaError(f"{source}: not valid JSON at line {err.lineno}, column {err.colno}: {err.msg}") from None
+    except ValueError as err:  # nested too deeply
+        raise SchemaError(f"{source}: {err}") from None
     if not isinstance(schema, dict):
         raise SchemaError(f"{source}: a JSON Schema must be an object, got {type(schema).__name__} at /")
     try:
-        check_depth(schema)
         Draft202012Validator.check_schema(schema)
-    except ValueError as err:  # nested too deeply
-        raise SchemaError(f"{source}: {err}") from None
     except _MetaError as err:
         raise SchemaError(f"{source}: invalid schema at {_pointer(err.path)}: {err.message}") from None
     if schema.get("type") != "object":
         raise SchemaError(f'{source}: the top-level schema must have "type": "object" at /type')
     try:
-        schema_validator(schema)  # the metric's rules: every $ref must resolve, within the schema
+        schema_validator(schema)  # the metric's rules: every $ref resolves, within the schema, and none loops in place
     except ValueError as err:
         raise SchemaError(f"{source}: {err}") from None
     return schema
@@ -98,12 +96,19 @@ def _path_of(schema_id: str) -> Path:
         raise SchemaError(f"unknown schema id {schema_id!r}; EdgeJSON schema ids are: {known}") from None
 
 
+def _parse_file(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise SchemaError(f"{path}: not valid UTF-8 (byte {err.start}): convert it to UTF-8 first") from None
+    return parse_schema(text, str(path))
+
+
 def load_schema(name_or_path: str | Path) -> dict[str, Any]:
     """An EdgeJSON schema by id, or a JSON Schema file by path; raises ``SchemaError`` saying what is wrong."""
     path = Path(name_or_path)
     if path.suffix == ".json" or path.exists():
         if not path.is_file():
             raise SchemaError(f"{path}: no such schema file")
-        return parse_schema(path.read_text(encoding="utf-8"), str(path))
-    path = _path_of(str(name_or_path))
-    return parse_schema(path.read_text(encoding="utf-8"), str(path))
+        return _parse_file(path)
+    return _parse_file(_path_of(str(name_or_path)))

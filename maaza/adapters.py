@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import warnings
 from pathlib import Path
 
 from peft import PeftModel
@@ -64,7 +65,11 @@ def load_adapter(model: PreTrainedModel, base: str, adapter: str | os.PathLike) 
     if made_for and not base_names_of(made_for) & base_names_of(base):
         raise AdapterError(f"the adapter at {adapter} was made for base {made_for!r}, not for {base!r}")
     try:
-        return PeftModel.from_pretrained(model, str(adapter))
+        with warnings.catch_warnings():
+            # PEFT asks the model for transformers' deprecated alias is_gradient_checkpointing, which warns on every
+            # load; the answer it gets is the same as is_activation_checkpointing's.
+            warnings.filterwarnings("ignore", "`is_gradient_checkpointing` is deprecated", FutureWarning)
+            return PeftModel.from_pretrained(model, str(adapter))
     except (RuntimeError, ValueError, KeyError) as err:
         raise AdapterError(f"the adapter at {adapter} does not fit base {base!r}: {str(err)[:1000]}") from None
 

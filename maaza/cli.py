@@ -52,11 +52,19 @@ def _read_text(args: argparse.Namespace) -> str:
     return _utf8(text, source)
 
 
+def _schema_name(value: str) -> str:
+    """``--schema``: an id or a path, never empty (an empty path would name the working directory)."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError("the schema path is empty: give an EdgeJSON schema id or a JSON Schema file")
+    return value
+
+
 def _extract(args: argparse.Namespace) -> int:
     from edgejson.answer import schema_validator, validation_errors
     from edgejson.schemas import load_schema
-    from maaza.extract import Extractor, check_text, default_adapter
+    from maaza.extract import FLAGS, Extractor, check_decoding, check_text, default_adapter
 
+    check_decoding(args.engine, args.constrained, args.spans, FLAGS)
     text = check_text(_read_text(args))
     schema = load_schema(args.schema)
     validator = schema_validator(schema)
@@ -116,7 +124,9 @@ def build_parser() -> argparse.ArgumentParser:
         "base alone. Exit status 1: the model gave no JSON object, or one not valid against the schema (printed; "
         "the reasons go to stderr); 2: bad input.",
     )
-    extract.add_argument("--schema", required=True, help="an EdgeJSON schema id or a JSON Schema file")
+    extract.add_argument(
+        "--schema", required=True, type=_schema_name, help="an EdgeJSON schema id or a JSON Schema file"
+    )
     source = extract.add_mutually_exclusive_group()
     source.add_argument("--text", help="the text to extract from")
     source.add_argument("--file", help="a UTF-8 file holding the text")
@@ -181,6 +191,8 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except ValueError as err:  # bad input: schema, model, adapter, text
         parser.exit(2, f"maaza {args.command}: error: {err}\n")
+    except KeyboardInterrupt:
+        parser.exit(130, f"maaza {args.command}: interrupted\n")
 
 
 if __name__ == "__main__":

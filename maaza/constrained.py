@@ -7,6 +7,9 @@ xgrammar was picked over llguidance by measurement on the 135M base (``scripts/b
 
 With ``spans`` (the request texts), a free-form string value must also be a span of its text (``maaza.spans``).
 
+``format`` is an annotation: a date, time or date-time may take any form a text writes it in (``text_formats``), so a
+model copying ``2005-07-03T17:42:53.545351`` is not made to add a zone the text lacks.
+
 Usage: ``processor = SchemaConstraint(tokenizer, vocab_size).processor(schemas, done, closing)`` (a logits processor
 for ``model.generate``, greedy; ``done`` and ``closing``: per row, kept current by the caller)
 """
@@ -23,6 +26,8 @@ import torch
 import xgrammar as xgr
 from transformers import LogitsProcessor, PreTrainedTokenizerBase
 
+from edgejson.formats import PATTERNS as TEXT_FORMATS
+from maaza.onnx_engine import rewritten
 from maaza.spans import JsonCursor, escaped
 
 CLOSE_BONUS = 1e4  # per unit of closing_bonus: more than any gap between two logits
@@ -58,7 +63,7 @@ class SchemaConstraint:
         started = time.perf_counter()
         try:
             grammar = self.compiler.compile_json_schema(
-                json.dumps(schema), any_whitespace=False, separators=(",", ":")
+                json.dumps(text_formats(schema)), any_whitespace=False, separators=(",", ":")
             )
         except RuntimeError as err:
             raise ValueError(f"cannot constrain decoding to this schema: {err}") from None
@@ -80,6 +85,19 @@ class SchemaConstraint:
         """
         grammars = [self.compile(schema) for schema in schemas]
         return SchemaLogitsProcessor(grammars, self, schemas, finished, closing, spans)
+
+
+def text_formats(schema: Any) -> Any:
+    """``schema`` with each date, time and date-time ``format`` given as the ``pattern`` of the forms texts write
+    (``edgejson.formats``), for a grammar: xgrammar and llguidance would hold ``date-time`` to RFC 3339, zone required.
+    A subschema with a pattern of its own keeps that one."""
+    return rewritten(schema, _format_as_pattern)
+
+
+def _format_as_pattern(schema: dict[str, Any]) -> dict[str, Any]:
+    if isinstance(schema.get("format"), str) and schema["format"] in TEXT_FORMATS:
+        schema.setdefault("pattern", TEXT_FORMATS[schema.pop("format")])
+    return schema
 
 
 def closing_bonus(texts: list[str], vocab_size: int, in_string: bool) -> torch.Tensor:

@@ -2,8 +2,9 @@
 
 A date reads as ``2025-04-02``, ``2025/4/2``, ``April 2, 2025``, ``Apr 2nd, 2025``, ``2 April 2025``, ``2nd of April
 2025``, ``02-Apr-2025``, ``02.04.2025`` (day first) or ``04/02/2025`` (either order, both readings kept). A clock may
-follow it (``, 6:14 AM``, `` at 18:14:05.25``, ``T18:14``) with a zone (``UTC``, ``GMT``, ``Z``, ``+05:30``); a
-date-time is stated only with its zone, as RFC 3339 needs one, and written ``2025-04-02T06:14:00Z``.
+follow it (``, 6:14 AM``, `` at 18:14:05.25``, ``T18:14``) with a zone (``UTC``, ``GMT``, ``Z``, ``+05:30``): a
+date-time, written ``2025-04-02T06:14:00Z``. Without a zone, a clock after an ISO date (``2005-07-03T17:42:53.545351``,
+``2005-07-03 17:42``) states a date-time as software prints it, written as the text writes it (``T`` for a space).
 
 Usage: ``stated_dates("Due by April 2, 2025.")`` -> ``["2025-04-02"]``
 """
@@ -35,11 +36,12 @@ DATES = [  # a date's pattern and the order of its year, month and day
     (r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b", "mdy"),
     (r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b", "dmy"),
 ]
-PATTERNS = [(re.compile(pattern + _CLOCK, re.IGNORECASE), order) for pattern, order in DATES]
+PATTERNS = [(re.compile(pattern + _CLOCK, re.IGNORECASE), order, n == 0) for n, (pattern, order) in enumerate(DATES)]
 
 
-def _moment(groups: tuple[str | None, ...], order: str) -> tuple[str, str | None] | None:
-    """A match's date and, when it gives a clock and a zone, its date-time; None when it is no real date."""
+def _moment(groups: tuple[str | None, ...], order: str, iso: bool) -> tuple[str, str | None] | None:
+    """A match's date and, when it gives a clock and a zone (or an ``iso`` date a clock), its date-time; None when it
+    is no real date."""
     parts = dict(zip(order, groups[:3], strict=True))
     year, day = int(parts["y"]), int(parts["d"])
     month = int(parts["m"]) if parts["m"].isdigit() else MONTHS[parts["m"].lower()]
@@ -47,7 +49,7 @@ def _moment(groups: tuple[str | None, ...], order: str) -> tuple[str, str | None
         return None
     date = f"{year:04d}-{month:02d}-{day:02d}"
     hour, minute, second, fraction, half, zone = groups[3:]
-    if hour is None or zone is None:
+    if hour is None or (zone is None and not iso):
         return date, None
     hour_of_day = int(hour)
     if half:
@@ -56,16 +58,19 @@ def _moment(groups: tuple[str | None, ...], order: str) -> tuple[str, str | None
         hour_of_day = hour_of_day % 12 + (12 if half.lower() == "p" else 0)
     if hour_of_day > 23 or int(minute) > 59:
         return date, None
+    if zone is None:
+        return date, f"{date}T{hour_of_day:02d}:{minute}{f':{second}' if second else ''}{fraction or ''}"
     zone = "Z" if zone.upper() in ("UTC", "GMT", "Z") else zone
     return date, f"{date}T{hour_of_day:02d}:{minute}:{second or '00'}{fraction or ''}{zone}"
 
 
 def stated_moments(text: str) -> list[tuple[str, str | None]]:
-    """Each date ``text`` writes, once per time it writes it, with its date-time (None without clock and zone)."""
+    """Each date ``text`` writes, once per time it writes it, with its date-time (None without a clock, or a zone
+    after a date that is not ISO)."""
     moments = []
-    for pattern, order in PATTERNS:
+    for pattern, order, iso in PATTERNS:
         for match in pattern.finditer(text):
-            moment = _moment(match.groups(), order)
+            moment = _moment(match.groups(), order, iso)
             if moment is not None:
                 moments.append(moment)
     return moments
@@ -77,5 +82,6 @@ def stated_dates(text: str) -> list[str]:
 
 
 def stated_datetimes(text: str) -> list[str]:
-    """The date-times ``text`` writes with a zone, as RFC 3339 (``2025-04-02T06:14:00Z``), once per time each."""
+    """The date-times ``text`` writes, as RFC 3339 (``2025-04-02T06:14:00Z``) or as a zone-less ISO one, once per time
+    each."""
     return [moment for _, moment in stated_moments(text) if moment is not None]

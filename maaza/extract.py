@@ -36,7 +36,7 @@ from edgejson.answer import read_answer
 from edgejson.schemas import load_schema
 from maaza.adapters import attach_adapter
 from maaza.bases import DEFAULT_BASE, load_base, prepare_tokenizer
-from maaza.constrained import SchemaConstraint
+from maaza.constrained import SchemaConstraint, text_formats
 from maaza.jsonscan import ObjectScanner
 from maaza.key_check import check_keys
 from maaza.onnx_engine import OnnxModel
@@ -71,14 +71,21 @@ def check_text(text: str) -> str:
     return text
 
 
-def check_decoding(engine: str, constrained: bool, spans: bool, flags: bool = False) -> None:
+# How check_decoding's messages name the span rule and the remedies, in the terms of whoever set the options: the
+# Python API (the default), the command-line flags, or a form's checkboxes (the Space has its own).
+API_TERMS = {"spans": "the span rule", "constrained": "set constrained=True", "torch": 'load with engine="torch"'}
+FLAGS = {"spans": "--spans", "constrained": "add --constrained", "torch": "use --engine torch"}
+
+
+def check_decoding(engine: str, constrained: bool, spans: bool, terms: dict[str, str] = API_TERMS) -> None:
     """ValueError when decoding options do not go together: the span rule runs on the torch engine, within
-    constrained decoding. ``flags``: the message names them as command-line flags."""
-    span_name = "--spans" if flags else "the span rule"
+    constrained decoding. ``terms``: how the message names the span rule and each remedy (see ``API_TERMS``)."""
     if spans and engine != "torch":
-        raise ValueError(f"{span_name} runs on the torch engine: use --engine torch")
+        raise ValueError(f"{terms['spans']} runs on the torch engine: {terms['torch']}")
     if spans and not constrained:
-        raise ValueError(f"{span_name} is part of constrained decoding on the torch engine: add --constrained")
+        raise ValueError(
+            f"{terms['spans']} is part of constrained decoding on the torch engine: {terms['constrained']}"
+        )
 
 
 def default_adapter() -> Path | None:
@@ -402,7 +409,7 @@ class Extractor:
         stopper = _StopAtObjectEnd(self.tokenizer, budgets, self.eos, deadline)
         started = time.perf_counter()
         max_length = min(self.context, max(map(len, prompts)) + max(budgets))  # the padded width counts
-        generator = self.model.generator(prompts, max_length, schemas[0] if self.constrained else None)
+        generator = self.model.generator(prompts, max_length, text_formats(schemas[0]) if self.constrained else None)
         while not generator.is_done():
             generator.generate_next_token()
             done = [stopper.advance(row, int(token)) for row, token in enumerate(generator.get_next_tokens())]

@@ -33,12 +33,22 @@ from typing import Any
 import evaluate
 from datasets import load_dataset
 
+from edgejson.answer import MAX_DEPTH, Rejected, loads
 from edgejson.resources import package_data
 from edgejson.schemas import BANDS, SchemaError, complexity_of, load_schema, parse_schema
 from maaza.adapters import adapter_hash
 from maaza.bases import BASES
 from maaza.export import read_export_info
-from maaza.extract import ANSWER_MARGIN, CLOSE_TOKENS, ENGINES, MIN_LOOP, REPEATS, Extractor, check_decoding
+from maaza.extract import (
+    ANSWER_MARGIN,
+    CLOSE_TOKENS,
+    ENGINES,
+    FLAGS,
+    MIN_LOOP,
+    REPEATS,
+    Extractor,
+    check_decoding,
+)
 from maaza.key_check import RULE as KEY_CHECK_RULE
 from maaza.machine import machine
 from maaza.results import OPTION_HELP, DataInfo, ModelInfo, Run, check_writable, results_path, write_run
@@ -78,26 +88,35 @@ def _schema_of(row: dict[str, Any], where: str, schema_dir: Path | None) -> tupl
         raise DataError(f"{where}: schema {schema_id!r} is not an EdgeJSON schema{hint} ({err})") from None
 
 
-def _not_json(constant: str) -> Any:
-    raise ValueError(f"{constant} is not a JSON value")
+# Why ``edgejson.answer.loads``, the metric's reader of references, refuses a JSON text (its kinds), in words.
+REFUSED = {
+    "invalid_json": "NaN and Infinity are not JSON",
+    "duplicate_key": "a key appears twice in one object",
+    "number_out_of_range": "a number is too large for a double",
+    "too_deep": f"it is nested deeper than {MAX_DEPTH} levels",
+}
 
 
-def _strict_json(text: str) -> Any:
-    """``json.loads`` without the NaN and Infinity that Python accepts and no scorer or results file can hold."""
-    return json.loads(text, parse_constant=_not_json)
+def _strict_json(text: str, what: str) -> Any:
+    """``text`` read as the metric reads a reference (``edgejson.answer.loads``); DataError saying ``what`` is not."""
+    try:
+        return loads(text)
+    except json.JSONDecodeError as err:
+        raise DataError(f"{what} is not valid JSON ({err})") from None
+    except Rejected as err:
+        raise DataError(f"{what} is not JSON the metric accepts ({REFUSED[err.kind]})") from None
 
 
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+def _read_jsonl(path: Path) -> list[tuple[str, Any]]:
+    """The rows of a JSONL file, each with where it is (``FILE line N``), read under the metric's rules for JSON."""
     if not path.is_file():
         raise DataError(f"--data {path}: no such file")
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            try:
-                rows.append(_strict_json(line))
-            except ValueError as err:
-                raise DataError(f"{path} line {number}: not valid JSON ({err})") from None
-    return rows
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as err:
+        raise DataError(f"--data {path} is not valid UTF-8 (byte {err.start}): convert it to UTF-8 first") from None
+    numbered = [(f"{path} line {number}", line) for number, line in enumerate(lines, 1) if line.strip()]
+    return [(where, _strict_json(line, where)) for where, line in numbered]
 
 
 def _local_or_installed(local: str, package: str, name: str) -> Path:
@@ -121,12 +140,12 @@ def load_examples(
     """Rows to evaluate: ``{id, text, schema, schema_id, complexity, expected}``, from a split or a JSONL file."""
     if data is None:
         dataset_dir = Path(dataset_dir or default_dataset())
-        rows, source = load_dataset(str(dataset_dir), split=split), f"{dataset_dir.name}/{split}"
+        rows = load_dataset(str(dataset_dir), split=split)
+        placed = [(f"{dataset_dir.name}/{split} row {i}", row) for i, row in enumerate(rows)]
     else:
-        rows, source = _read_jsonl(data), str(data)
+        placed = _read_jsonl(data)
     examples = []
-    for i, row in enumerate(rows):
-        where = f"{source} row {i}"
+    for i, (where, row) in enumerate(placed):
         if not isinstance(row, dict):
             raise DataError(f"{where} is a JSON {type(row).__name__}, not an object with text and expected_output")
         text = next((row[f] for f in TEXT_FIELDS if row.get(f)), None)
@@ -137,10 +156,8 @@ def load_examples(
         expected = row.get("expected_output")
         if expected is None:
             raise DataError(f"{where} has no expected_output")
-        try:
-            expected = _strict_json(expected) if isinstance(expected, str) else expected
-        except ValueError as err:
-            raise DataError(f"{where}: expected_output is not valid JSON ({err})") from None
+        if isinstance(expected, str):
+            expected = _strict_json(expected, f"{where}: expected_output")
         if not isinstance(expected, dict):
             raise DataError(f"{where}: expected_output is not a JSON object")
         schema, schema_id, band = _schema_of(row, where, schema_dir)
@@ -215,7 +232,7 @@ def evaluate_model(
         schemas=str(schema_dir) if schema_dir else None,
         limit=len(examples) if len(examples) < len(every) else None,
     )
-    check_decoding(engine, constrained, spans, flags=True)
+    check_decoding(engine, constrained, spans, FLAGS)
     if engine == "onnx":
         if adapter is not None:
             raise ValueError("--engine onnx: the adapter is merged into the ONNX folder; give no --adapter")
@@ -456,6 +473,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.exit(2, f"edgejson-eval: error: {err}; give its folder with --dataset or --metric\n")
     except ValueError as err:  # bad data, schema, model, adapter or results folder
         parser.exit(2, f"edgejson-eval: error: {err}\n")
+    except KeyboardInterrupt:
+        parser.exit(130, "edgejson-eval: interrupted\n")
     print(summary_table(run))
     print(f"results: {path}")
     return 0

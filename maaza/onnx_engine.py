@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,22 +24,32 @@ MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSch
 LITERALS = ("enum", "const", "default", "examples", "required")  # values, not subschemas
 
 
-def strict(schema: Any) -> Any:
-    """``schema`` with ``additionalProperties: false`` wherever an object leaves it unsaid: the strict mode of the
-    torch engine's grammar (xgrammar), so that both engines allow the same objects."""
+def rewritten(schema: Any, change: Callable[[dict[str, Any]], dict[str, Any]]) -> Any:
+    """``schema`` with ``change`` made to each of its objects, inner ones first (``change`` gets a copy it may alter);
+    literal values (``LITERALS``) and the names of subschemas (``MAPS``) are left as they are."""
     if isinstance(schema, list):
-        return [strict(item) for item in schema]
+        return [rewritten(item, change) for item in schema]
     if not isinstance(schema, dict):
         return schema
     out = {}
     for key, value in schema.items():
         if key in MAPS and isinstance(value, dict):
-            out[key] = {name: strict(subschema) for name, subschema in value.items()}
+            out[key] = {name: rewritten(subschema, change) for name, subschema in value.items()}
         else:
-            out[key] = value if key in LITERALS else strict(value)
-    if out.get("type") == "object" or "properties" in out:
-        out.setdefault("additionalProperties", False)
-    return out
+            out[key] = value if key in LITERALS else rewritten(value, change)
+    return change(out)
+
+
+def _closed(schema: dict[str, Any]) -> dict[str, Any]:
+    if schema.get("type") == "object" or "properties" in schema:
+        schema.setdefault("additionalProperties", False)
+    return schema
+
+
+def strict(schema: Any) -> Any:
+    """``schema`` with ``additionalProperties: false`` wherever an object leaves it unsaid: the strict mode of the
+    torch engine's grammar (xgrammar), so that both engines allow the same objects."""
+    return rewritten(schema, _closed)
 
 
 def _log_probs(logits: np.ndarray, tokens: list[int]) -> np.ndarray:

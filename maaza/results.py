@@ -284,16 +284,25 @@ def check_writable(path: Path) -> None:
         raise ResultsError(f"cannot write results in {path.parent}: {err.strerror}") from None
 
 
+def _umask() -> int:
+    """The process's umask (read by setting it, then setting it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_run(run: Run, path: Path) -> Path:
     """Write ``run`` to ``path`` atomically: a temporary file beside it, then renamed over it.
 
     An existing file is either replaced whole or left as it was; non-ASCII text is escaped, so an answer holding half
-    of a surrogate pair is written like any other.
+    of a surrogate pair is written like any other. The file is readable as one ``open`` makes it (mode 0o666 less the
+    umask), not private to its writer as a temporary file is.
     """
     text = json.dumps(run.to_dict(), indent=1, ensure_ascii=True) + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.chmod(temporary, 0o666 & ~_umask())
         with os.fdopen(handle, "w", encoding="ascii") as out:
             out.write(text)
             out.flush()

@@ -17,6 +17,11 @@ from huggingface_hub.utils.sha import git_hash, sha_fileobj
 from release.cards import CARD, stage_and_validate
 from release.config import Release, ReleaseError, RepoSpec
 
+try:  # the Hub client's HTTP library: httpx2 since huggingface_hub 2, which exports it here; httpx before
+    from huggingface_hub.utils import httpx as _http
+except ImportError:
+    import httpx as _http
+
 KEEP_REMOTE = (".gitattributes",)  # created by the Hub with the repo; never deleted by a release
 
 
@@ -140,8 +145,9 @@ def _push(api: HfApi, release: Release, plan: RepoPlan) -> None:
 def publish(release: Release, dry_run: bool = False, api: HfApi | None = None) -> list[RepoPlan]:
     """Validate every card, print the plan, then (unless ``dry_run``) push each repo that differs from the Hub.
 
-    A dry run prints the plan without contacting the Hub (every file's status is ``unknown``). Without a token only
-    the plan is printed, and a real push then stops with ``ReleaseError``: nothing is sent.
+    A dry run prints the plan without contacting the Hub (every file's status is ``unknown``). Without a token, or
+    when the Hub cannot be reached, only the plan is printed, and a real push then stops with ``ReleaseError``:
+    nothing is sent.
     """
     staged = stage_and_validate(release)
     token = get_token()
@@ -149,17 +155,25 @@ def publish(release: Release, dry_run: bool = False, api: HfApi | None = None) -
         raise ReleaseError("HF_HUB_OFFLINE is set: unset it (HF_HUB_OFFLINE=0) to publish; nothing was sent")
     api = api or HfApi(token=token)
     plans = []
+    unreachable: Exception | None = None  # why the Hub could not be reached, once it could not
     for repo, files in staged.items():
         if dry_run:
             remote = Remote(note="not read (a dry run never contacts the Hub)")
         elif not token:
             remote = Remote(note="not read (no Hugging Face token)")
+        elif unreachable is not None:
+            remote = Remote(note="not read (the Hub could not be reached)")
         else:
-            remote = read_remote(api, repo)
+            try:
+                remote = read_remote(api, repo)
+            except _http.TransportError as err:  # no network, no name resolution, a timeout
+                unreachable, remote = err, Remote(note="not read (the Hub could not be reached)")
         plans.append(plan_repo(repo, files, remote))
     print(format_plan(release, plans), flush=True)
     if not dry_run and not token:
         raise ReleaseError("no Hugging Face token (set HF_TOKEN or run `hf auth login`): the plan above was not sent")
+    if unreachable is not None:
+        raise ReleaseError(f"the Hub could not be reached ({unreachable}): the plan above was not sent")
     retagged = [p.repo.repo_id for p in plans if p.changes and p.tag_status(release.tag) == "exists"]
     if retagged:
         raise ReleaseError(

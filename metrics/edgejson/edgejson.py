@@ -16,7 +16,10 @@ import datasets
 import evaluate
 from jsonschema.exceptions import best_match
 
-from .answer import FAILURES, Rejected, loads, pointer, read_answer, schema_validator
+from .answer import FAILURES, Rejected, loads, pointer, read_answer, schema_json, schema_validator
+
+# answer.py reads formats.py, and evaluate copies only the files that this script imports
+from .formats import PATTERNS as PATTERNS
 
 _CITATION = """\
 @misc{edgejson2026,
@@ -178,7 +181,7 @@ def _f1(correct: int, predicted: int, expected: int) -> float:
 def _validator(schema: str) -> Any:
     """A validator for a JSON Schema string, compiled once per distinct string; ValueError when unusable."""
     try:
-        return schema_validator(json.loads(schema))
+        return schema_validator(schema_json(schema))
     except json.JSONDecodeError as err:
         raise ValueError(f"not valid JSON: {err}") from None
 

@@ -13,16 +13,17 @@ import argparse
 import html
 import json
 import math
+import time
 from collections import defaultdict
 from typing import Any
 
 import gradio as gr
 from catalog import ADAPTER, ZERO_SHOT, Catalog
-from checks import LIMITS, MAX_SECONDS, MAX_TEXT_CHARS, InputError, check_text, pretty, read_schema
+from checks import LIMITS, MAX_SECONDS, MAX_TEXT_CHARS, InputError, check_options, check_text, pretty, read_schema
 from leaderboard import DECODINGS, TYPES, accuracy_plot, filter_leaderboard, load_leaderboard, load_reference
 from paths import find_dir
 
-from edgejson.answer import schema_validator, validation_errors
+from edgejson.answer import patterns_until, schema_validator, validation_errors
 from edgejson.schemas import complexity_of, load_schema, schema_ids
 from maaza.extract import Generation
 from maaza.results import FILE_NAME
@@ -101,11 +102,14 @@ def extract_tab(demo: gr.Blocks, catalog: Catalog, examples: dict[str, list[dict
         try:
             schema = read_schema(schema_text)
             text = check_text(text)
+            check_options(constrained, spans)
             option = catalog.option(model)
-            run = catalog.extract(option, schema, text, constrained, key_check, spans, value_check, progress)
+            catalog.load(option, progress)  # the request's time limit starts once its model is ready
+            with patterns_until(time.monotonic() + MAX_SECONDS):  # and covers matching patterns, in every check
+                run = catalog.extract(option, schema, text, constrained, key_check, spans, value_check, progress)
+                errors, verdict = verdict_of(run, schema)
         except InputError as err:
             raise gr.Error(html.escape(str(err), quote=False), title="Cannot extract", print_exception=False) from None
-        errors, verdict = verdict_of(run, schema)
         details = {
             "model": option.key,
             "constrained": constrained,

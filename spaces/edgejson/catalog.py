@@ -140,6 +140,11 @@ class Catalog:
 
         threading.Thread(target=load, name=f"warm {key}", daemon=True).start()
 
+    def load(self, option: ModelOption, progress: Callable[..., Any] | None = None) -> None:
+        """Load ``option`` unless it is the loaded one (fetching its base first when need be)."""
+        with self._lock:
+            self._load(option, progress)
+
     def _load(self, option: ModelOption, progress: Callable[..., Any] | None) -> Any:
         if self._loaded_key != option.key:
             self._loaded = self._loaded_key = None  # release the previous model first

@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 from edgejson.schemas import SchemaError, parse_schema
+from maaza.extract import check_decoding
 
 MAX_TEXT_CHARS = 8_000  # ~2,000 tokens: well inside the bases' context, and seconds, not minutes, on a CPU
 MAX_SCHEMA_CHARS = 20_000
@@ -40,6 +41,22 @@ SUPPORTED_KEYWORDS = frozenset(
 
 class InputError(ValueError):
     """Input the Space refuses; the message says what was wrong and where."""
+
+
+# The decoding options as the Extract tab's checkboxes name them (the Space runs every model on the torch engine).
+CHECKBOXES = {
+    "spans": "The Span rule",
+    "constrained": "tick Constrained decoding too.",
+    "torch": "pick another model.",
+}
+
+
+def check_options(constrained: bool, spans: bool) -> None:
+    """Refuses checkboxes that do not go together (``maaza.extract.check_decoding``), in the checkboxes' terms."""
+    try:
+        check_decoding("torch", constrained, spans, CHECKBOXES)
+    except ValueError as err:
+        raise InputError(str(err)) from None
 
 
 def check_text(text: str | None) -> str:

@@ -3,12 +3,14 @@
 import io
 import json
 import re
+import warnings
 
 import jsonschema
 import pytest
 from maaza_tiny import CLOSED_SCHEMA, OPTIONAL_SCHEMA, TAUGHT, TEXTS, run_command, save_tiny_adapter
 
 from maaza.cli import main
+from maaza.extract import Extractor
 
 
 def _run(capsys, *argv):
@@ -53,7 +55,11 @@ def test_no_json_from_the_model_exits_1_and_shows_its_output(capsys, tiny_model,
         (("--schema", "contact_info", "--text", "Hi", "--model", "MODEL", "--adapter", "NOWHERE"), "no LoRA adapter"),
         (("--schema", "contact_info", "--file", "NOWHERE", "--model", "MODEL"), "cannot read --file"),
         (("--schema", "contact_info", "--text", "Hi", "--model", "MODEL", "--max-new-tokens", "0"), "at least 1"),
-        (("--schema", "contact_info", "--text", "Hi", "--model", "MODEL", "--spans"), "part of constrained decoding"),
+        (
+            ("--schema", "contact_info", "--text", "Hi", "--model", "MODEL", "--spans"),
+            "--spans is part of constrained decoding on the torch engine: add --constrained",
+        ),
+        (("--schema", "", "--text", "Hi", "--model", "MODEL"), "argument --schema: the schema path is empty"),
         (("--schema", "contact_info", "--text", "long " * 1000, "--model", "MODEL"), "model's context is 4096 tokens"),
     ],
 )
@@ -160,3 +166,25 @@ def test_the_key_check_prints_the_answer_less_the_keys_it_names(capsys, tiny_mod
     assert code == checked_code == 0
     dropped = re.search(r"the key check dropped (.*)", err).group(1).split(", ")
     assert dropped and json.loads(checked_out) == {k: v for k, v in json.loads(out).items() if k not in dropped}
+
+
+def test_loading_an_adapter_gives_no_future_warning(capsys, tiny_model, tmp_path, closed_schema_file):
+    adapter = save_tiny_adapter(tiny_model, tmp_path / "adapter", tiny_model)
+    args = ("--schema", closed_schema_file, "--text", TEXTS[0], "--model", tiny_model, "--adapter", adapter)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        code, _, err = _run(capsys, *args, "--constrained")
+    assert code == 0, err
+    assert [str(w.message) for w in caught if issubclass(w.category, FutureWarning)] == []
+
+
+def test_ctrl_c_exits_130_saying_so_in_one_line(capsys, monkeypatch, closed_schema_file):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Extractor, "load", interrupted)
+    try:
+        code, out, err = _run(capsys, "--schema", closed_schema_file, "--text", TEXTS[0], "--model", "any")
+    except KeyboardInterrupt:
+        pytest.fail("Ctrl-C left maaza extract as a KeyboardInterrupt traceback")
+    assert (code, out, err) == (130, "", "maaza extract: interrupted\n")

@@ -35,10 +35,12 @@ def test_dates_as_texts_write_them(text, dates):
         ("Sent June 16, 2025 at 18:14 UTC", ["2025-06-16T18:14:00Z"]),
         ("Logged 2025-06-16T18:14:05.250Z", ["2025-06-16T18:14:05.250Z"]),
         ("Logged 2025-06-16 18:14:05+05:30", ["2025-06-16T18:14:05+05:30"]),
-        ("Logged 2025-06-16 18:14", []),  # no zone: RFC 3339 needs one
+        ("Logged 2025-06-16 18:14", ["2025-06-16T18:14"]),  # no zone after an ISO date: as software prints it
+        ("Logged 2005-07-03T17:42:53.545351", ["2005-07-03T17:42:53.545351"]),
+        ("Logged June 16, 2025 at 18:14", []),  # no zone after a date in words: no date-time
         ("Logged 16 Jun 2025, 13:14 PM UTC", []),  # no such clock
     ],
 )
-def test_date_times_need_a_clock_and_a_zone(text, moments):
+def test_date_times_need_a_clock_and_a_zone_or_an_iso_date(text, moments):
     assert stated_datetimes(text) == moments
     assert stated_dates(text) == [moment[:10] for moment in moments] or not moments

@@ -13,6 +13,8 @@ from maaza_tiny import (
     write_jsonl,
 )
 
+from maaza.extract import Extractor
+
 ANSWERS = [
     {"status": "open", "urgent": True, "level": 2},
     {"status": "closed", "urgent": False, "level": 1},
@@ -108,17 +110,17 @@ def test_the_results_folder_is_named_after_the_adapter(capsys, tmp_path, tiny_mo
 @pytest.mark.parametrize(
     ("row", "message"),
     [
-        ({"text": "x", "expected_output": "{}"}, r"row 0 has neither a schema nor a schema_id"),
+        ({"text": "x", "expected_output": "{}"}, r"line 1 has neither a schema nor a schema_id"),
         ({"text": "x", "schema_id": "nope", "expected_output": "{}"}, r"schema 'nope' is not an EdgeJSON schema"),
-        ({"schema_id": "contact_info", "expected_output": "{}"}, r"row 0 has no text \(looked for text, prompt\)"),
-        ({"text": "x", "schema_id": "contact_info"}, r"row 0 has no expected_output"),
+        ({"schema_id": "contact_info", "expected_output": "{}"}, r"line 1 has no text \(looked for text, prompt\)"),
+        ({"text": "x", "schema_id": "contact_info"}, r"line 1 has no expected_output"),
         ({"text": "x", "schema_id": "contact_info", "expected_output": "{"}, r"expected_output is not valid JSON"),
         (
             {"text": "x", "schema_id": "contact_info", "expected_output": "[1]"},
             r"expected_output is not a JSON object",
         ),
         ({"text": "x", "schema": '{"type": "object", "required": 3}', "expected_output": "{}"}, r"invalid schema at"),
-        (["x", "{}"], r"row 0 is a JSON list, not an object with text and expected_output"),
+        (["x", "{}"], r"line 1 is a JSON list, not an object with text and expected_output"),
         ({"text": 42, "schema_id": "contact_info", "expected_output": "{}"}, r"its text is a int, not a string"),
         ({"text": "x", "schema_id": "*", "expected_output": "{}"}, r"schema_id '\*' is not a schema name"),
     ],
@@ -127,7 +129,7 @@ def test_bad_rows_exit_2_naming_the_row(capsys, tmp_path, tiny_model, row, messa
     data = write_jsonl(tmp_path / "bad.jsonl", [row])
     code, out, err = run_eval(capsys, "--model", tiny_model, "--data", data, "--results-dir", tmp_path)
     assert code == 2 and out == ""
-    assert "bad.jsonl row 0" in err
+    assert "bad.jsonl line 1" in err
     assert re.search(message, err), err
 
 
@@ -135,7 +137,7 @@ def test_a_line_that_is_not_json_is_named(capsys, tmp_path, tiny_model, tickets)
     data = tmp_path / "broken.jsonl"
     data.write_text(tickets.read_text() + "{not json\n")
     code, _, err = run_eval(capsys, "--model", tiny_model, "--data", data, "--results-dir", tmp_path)
-    assert code == 2 and "broken.jsonl line 4: not valid JSON" in err
+    assert code == 2 and "broken.jsonl line 4 is not valid JSON" in err
 
 
 def test_a_run_with_the_key_check_scores_the_checked_answer(capsys, tmp_path, tiny_model):
@@ -189,3 +191,15 @@ def test_a_run_with_the_span_rule_copies_its_strings_from_the_text(capsys, tmp_p
 def test_the_span_rule_needs_constrained_decoding(capsys, tmp_path, tiny_model, tickets):
     code, _, err = run_eval(capsys, "--model", tiny_model, "--data", tickets, "--spans", "--results-dir", tmp_path)
     assert code == 2 and "--spans is part of constrained decoding on the torch engine" in err
+
+
+def test_ctrl_c_exits_130_saying_so_in_one_line(capsys, monkeypatch, tmp_path, tickets):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Extractor, "load", interrupted)
+    try:
+        code, out, err = run_eval(capsys, "--model", "any", "--data", tickets, "--results-dir", tmp_path)
+    except KeyboardInterrupt:
+        pytest.fail("Ctrl-C left edgejson-eval as a KeyboardInterrupt traceback")
+    assert (code, out, err) == (130, "", "edgejson-eval: interrupted\n")

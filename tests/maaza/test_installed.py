@@ -19,12 +19,11 @@ REPO = Path(__file__).resolve().parents[2]
 SOURCES = ("pyproject.toml", "README.md", "edgejson", "edgejson_dataset", "maaza", "metrics/edgejson")
 
 
-@pytest.fixture(scope="module")
-def installed(tmp_path_factory) -> Path:
-    """``bin/`` of a virtualenv holding this package alone, installed from a copy of its sources; the libraries it
-    needs come from the test environment's site-packages through a ``.pth`` file (its own ``.pth`` files, the
-    editable install of the clone among them, are not read)."""
-    tmp = tmp_path_factory.mktemp("installed")
+def _install(tmp: Path, *mode: str) -> Path:
+    """``bin/`` of a virtualenv holding this package alone, installed from a copy of its sources (``mode``: ``-e``
+    for an editable install, as ``make setup`` makes); the libraries it needs come from the test environment's
+    site-packages through a ``.pth`` file (its own ``.pth`` files, the editable install of the clone among them, are
+    not read)."""
     for name in SOURCES:
         source, copy = REPO / name, tmp / "source" / name
         if source.is_dir():
@@ -36,8 +35,18 @@ def installed(tmp_path_factory) -> Path:
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     (next(venv.glob("lib/python*/site-packages")) / "libraries.pth").write_text(sysconfig.get_paths()["purelib"])
     pip = ["-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "--ignore-installed"]
-    subprocess.run([venv / "bin" / "python", *pip, tmp / "source"], check=True, cwd=tmp, capture_output=True)
+    subprocess.run([venv / "bin" / "python", *pip, *mode, tmp / "source"], check=True, cwd=tmp, capture_output=True)
     return venv / "bin"
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory) -> Path:
+    return _install(tmp_path_factory.mktemp("installed"))
+
+
+@pytest.fixture(scope="module")
+def editable(tmp_path_factory) -> Path:
+    return _install(tmp_path_factory.mktemp("editable"), "-e")
 
 
 def _run(bin_dir: Path, cwd: Path, *argv) -> subprocess.CompletedProcess:
@@ -68,3 +77,13 @@ def test_edgejson_eval_outside_the_clone(installed, tmp_path, tiny_model):
     record = json.loads((tmp_path / "results" / tiny_model.name / "test-first2.json").read_text())
     assert record["dataset"]["split"] == "test" and record["dataset"]["examples"] == 2
     assert {"json_exact", "leaf_f1", "schema_valid"} <= set(record["scores"])
+
+
+def test_edgejson_eval_outside_the_clone_with_an_editable_install(editable, tmp_path, tiny_model):
+    """The metric folder (metrics/edgejson, installed as maaza.metric) is found from any working directory."""
+    done = _run(editable, tmp_path, "python", "-c", "import maaza.metric; print(*maaza.metric.__path__)")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split() == [str(editable.parents[1] / "source" / "metrics" / "edgejson")]
+    done = _run(editable, tmp_path, "edgejson-eval", "--model", tiny_model, "--limit", "1")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (tmp_path / "results" / tiny_model.name / "test-first1.json").is_file()

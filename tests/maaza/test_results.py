@@ -4,6 +4,7 @@ model loads (``edgejson-eval`` and ``maaza.results``)."""
 import json
 import os
 import re
+import stat
 
 import pytest
 from maaza_tiny import CLOSED_SCHEMA, TEXTS, run_eval, write_jsonl
@@ -37,6 +38,20 @@ def test_no_run_replaces_another(capsys, tmp_path, tiny_model):
     assert (folder / "test.json").read_text() == "the full run\n"
     split_run = json.loads((folder / "test-first1.json").read_text())
     assert split_run["dataset"]["split"] == "test" and split_run["dataset"]["limit"] == 1
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o644), (0o027, 0o640)])
+def test_a_results_file_is_as_readable_as_the_umask_allows(capsys, tmp_path, tiny_model, umask, mode):
+    """Not private to its writer as the temporary file it is written to: others read the leaderboard's source."""
+    data = _tickets(tmp_path / "tickets.jsonl", count=1)
+    before = os.umask(umask)
+    try:
+        code, _, err = run_eval(capsys, "--model", tiny_model, "--data", data, "--results-dir", tmp_path / "results")
+    finally:
+        os.umask(before)
+    assert code == 0, err
+    (path,) = (tmp_path / "results" / tiny_model.name).iterdir()
+    assert stat.S_IMODE(path.stat().st_mode) == mode
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +89,7 @@ def test_a_failed_write_leaves_the_old_file_whole(tmp_path):
     [
         (
             {"text": "x", "schema": CLOSED_SCHEMA, "expected_output": '{"status": NaN}'},
-            r"row 0: expected_output is not valid JSON \(NaN is not a JSON value\)",
+            r"bad.jsonl line 1: expected_output is not JSON the metric accepts \(NaN and Infinity are not JSON\)",
         ),
         (
             {
@@ -82,7 +97,7 @@ def test_a_failed_write_leaves_the_old_file_whole(tmp_path):
                 "expected_output": "{}",
                 "schema": {"type": "object", "properties": {"a": {"$ref": "#/$defs/a"}}},
             },
-            r"row 0, field schema: \$ref '#/\$defs/a' does not resolve",
+            r"bad.jsonl line 1, field schema: \$ref '#/\$defs/a' does not resolve",
         ),
     ],
 )
@@ -97,7 +112,40 @@ def test_nan_in_a_row_object_is_refused(capsys, tmp_path):
     data = tmp_path / "nan.jsonl"
     data.write_text('{"text": "x", "schema_id": "contact_info", "expected_output": {"name": NaN}}\n')
     code, _, err = run_eval(capsys, "--model", "no-such-model", "--data", data, "--results-dir", tmp_path)
-    assert code == 2 and "nan.jsonl line 1: not valid JSON (NaN is not a JSON value)" in err
+    assert code == 2 and "nan.jsonl line 1 is not JSON the metric accepts (NaN and Infinity are not JSON)" in err
+
+
+def test_a_data_file_that_is_not_utf8_is_named(capsys, tmp_path):
+    data = tmp_path / "latin1.jsonl"
+    data.write_bytes('{"text": "café", "schema_id": "contact_info", "expected_output": "{}"}\n'.encode("latin-1"))
+    code, _, err = run_eval(capsys, "--model", "no-such-model", "--data", data, "--results-dir", tmp_path)
+    assert code == 2 and f"--data {data} is not valid UTF-8 (byte 13)" in err, err
+
+
+DEEP = '{"a": ' + "[" * 32 + "]" * 32 + "}"  # 33 levels
+
+
+@pytest.mark.parametrize(
+    ("expected", "where", "reason"),
+    [
+        (json.dumps('{"a": 1e999}'), "line 3: expected_output", "a number is too large for a double"),
+        (json.dumps('{"a": 1, "a": 2}'), "line 3: expected_output", "a key appears twice in one object"),
+        (json.dumps(DEEP), "line 3: expected_output", "it is nested deeper than 32 levels"),
+        ('{"a": -1e999}', "line 3", "a number is too large for a double"),  # expected_output as an object
+        ('{"a": 1, "a": 2}', "line 3", "a key appears twice in one object"),
+    ],
+)
+def test_an_expected_output_the_metric_would_refuse_is_refused_before_the_model_loads(
+    capsys, tmp_path, expected, where, reason
+):
+    """The metric's own rules for a reference (``edgejson.answer.loads``), whether expected_output is a JSON string or
+    an object; the error names the file and the line (blank lines count)."""
+    data = tmp_path / "refs.jsonl"
+    good = '{"text": "x", "schema_id": "contact_info", "expected_output": "{}"}'
+    data.write_text(f'{good}\n\n{{"text": "x", "schema_id": "contact_info", "expected_output": {expected}}}\n')
+    code, out, err = run_eval(capsys, "--model", "no-such-model", "--data", data, "--results-dir", tmp_path)
+    assert code == 2 and out == ""
+    assert err.endswith(f"refs.jsonl {where} is not JSON the metric accepts ({reason})\n"), err
 
 
 @pytest.mark.parametrize("blocker", ["results", "results/no-such-model"])

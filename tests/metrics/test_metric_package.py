@@ -10,9 +10,11 @@ from pathlib import Path
 
 import evaluate
 import gradio
+import pytest
 import yaml
 
 import edgejson.answer
+import edgejson.formats
 
 SAMPLE = {
     "predictions": ['ok: {"a": 1, "b": [true]}', '{"a": 2}', "nothing"],
@@ -34,18 +36,19 @@ def test_loads_from_the_clone_and_from_a_copy_alone(metric, metric_dir, tmp_path
 def test_imports_only_the_standard_library_and_its_requirements(metric_dir):
     allowed = {re.split(r"[<>=\[; ]", line)[0].replace("-", "_") for line in (metric_dir / "requirements.txt").open()}
     allowed |= {"gradio"}  # the Space's sdk provides it
-    for script in ("edgejson.py", "answer.py", "app.py"):
+    for script in ("edgejson.py", "answer.py", "formats.py", "app.py"):
         tree = ast.parse((metric_dir / script).read_text())
         modules = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
         modules |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level == 0}
         foreign = {m for m in modules if m.split(".")[0] not in sys.stdlib_module_names | allowed}
         assert not foreign, f"{script} imports {foreign}"
-    assert {"evaluate", "datasets", "jsonschema", "rfc3339_validator"} <= allowed
+    assert {"evaluate", "datasets", "jsonschema", "rfc3339_validator", "regex"} <= allowed
 
 
-def test_the_answer_reader_is_the_packages_own_file_byte_for_byte(metric_dir):
-    shared = Path(edgejson.answer.__file__)
-    assert (metric_dir / "answer.py").read_bytes() == shared.read_bytes(), f"copy {shared} to {metric_dir}"
+@pytest.mark.parametrize("module", [edgejson.answer, edgejson.formats])
+def test_the_answer_reader_and_its_formats_are_the_packages_own_files_byte_for_byte(metric_dir, module):
+    shared = Path(module.__file__)
+    assert (metric_dir / shared.name).read_bytes() == shared.read_bytes(), f"copy {shared} to {metric_dir}"
 
 
 def _run_doctests(text: str, name: str, globs: dict) -> doctest.TestResults:

@@ -17,6 +17,15 @@ SCHEMA = json.dumps(
 )
 
 DANGLING = json.dumps({"type": "object", "properties": {"name": {"$ref": "#/$defs/person"}}})
+CYCLE = json.dumps(
+    {
+        "$defs": {"x": {"$ref": "#/$defs/y"}, "y": {"$ref": "#/$defs/x"}},
+        "type": "object",
+        "properties": {"a": {"$ref": "#/$defs/x"}},
+    }
+)
+ROOT_CYCLE = json.dumps({"$ref": "#", "type": "object", "properties": {"a": {"type": "string"}}})
+DEEP_SCHEMA = '{"type": "object", "properties": {"a": ' + '{"items": ' * 5000 + "{}" + "}" * 5000 + "}}"
 
 BAD = {  # raw output -> the failure kind it must be scored 0 with
     "empty": ("", "no_json"),
@@ -164,6 +173,18 @@ def test_lone_surrogates_in_the_raw_text_are_stored_as_replacement_characters(me
             {"predictions": ["{}", '{"name": "x"}'], "references": ["{}", "{}"], "schemas": ["{}", DANGLING]},
             r"schemas\[1\] is not a usable JSON Schema: \$ref '#/\$defs/person' does not resolve",
         ),
+        (
+            {"predictions": ['{"a": "5"}'], "references": ['{"a": "5"}'], "schemas": [CYCLE]},
+            r"schemas\[0\] is not a usable JSON Schema: \$ref cycle #/\$defs/x -> #/\$defs/y -> #/\$defs/x: ",
+        ),
+        (
+            {"predictions": ['{"a": "5"}'], "references": ['{"a": "5"}'], "schemas": [ROOT_CYCLE]},
+            r"schemas\[0\] is not a usable JSON Schema: \$ref cycle # -> #: ",
+        ),
+        (
+            {"predictions": ["{}"], "references": ["{}"], "schemas": [DEEP_SCHEMA]},
+            r"schemas\[0\] is not a usable JSON Schema: the schema nests deeper than 64 levels of JSON",
+        ),
         ({"predictions": ["{}"], "references": ['{"a": 1e999}']}, r"references\[0\].*number_out_of_range"),
         ({"predictions": ["{}", "{}"], "references": ["{}", None]}, r"references\[1\] must be a JSON string"),
     ],
@@ -182,3 +203,53 @@ def test_a_non_string_added_one_at_a_time_is_refused(metric_dir):
     with pytest.raises(ValueError, match="prediction must be a string, got dict"):
         metric.add(prediction={"a": 1}, reference="{}")
     assert metric.compute()["json_exact"] == 1
+
+
+def test_a_recursive_schema_that_descends_into_items_is_usable_and_validates_any_depth(metric):
+    node = {
+        "type": "object",
+        "properties": {"name": {"type": "string"}, "kids": {"type": "array", "items": {"$ref": "#"}}},
+    }
+    tree = {"name": "leaf"}
+    for _ in range(15):  # 31 levels of JSON, the most an answer may have
+        tree = {"name": "node", "kids": [tree]}
+    wrong = json.loads(json.dumps(tree).replace('"leaf"', "7"))
+    results = metric.compute(
+        predictions=[json.dumps(tree), json.dumps(wrong)],
+        references=[json.dumps(tree)] * 2,
+        schemas=[json.dumps(node)] * 2,
+        return_details=True,
+    )
+    assert [d["schema_valid"] for d in results["details"]] == [1, 0]
+    assert results["details"][1]["schema_error"].endswith("/kids/0/name: 7 is not of type 'string'")
+
+
+BACKTRACKING = {  # pattern, the string it is matched against: exponential time for a backtracking engine
+    "a motto": (r"^(\w+\s?)+$", "Ada Lovelace works at the Analytic Engine!"),
+    "28 a's and !": (r"^(a+)+$", "a" * 28 + "!"),
+    "40 a's and !, a pattern that backtracks in any engine": (r"^(a|aa)+$", "a" * 40 + "!"),
+}
+
+
+@pytest.mark.parametrize("case", list(BACKTRACKING))
+def test_a_backtracking_pattern_is_matched_in_bounded_time(metric, case):
+    pattern, value = BACKTRACKING[case]
+    schemas = {  # schema -> a prediction it matches the pattern against the value in
+        "pattern": ({"properties": {"v": {"pattern": pattern}}}, {"v": value}),
+        "propertyNames": ({"propertyNames": {"pattern": pattern}}, {value: 1}),
+        "patternProperties": ({"patternProperties": {pattern: True}, "additionalProperties": False}, {value: 1}),
+    }
+    predictions = [json.dumps(prediction) for _, prediction in schemas.values()]
+    started = time.perf_counter()
+    results = metric.compute(
+        predictions=predictions,
+        references=predictions,
+        schemas=[json.dumps({"type": "object", **schema}) for schema, _ in schemas.values()],
+        return_details=True,
+    )
+    assert time.perf_counter() - started < 5  # from 6 s to minutes each before
+    assert [d["schema_valid"] for d in results["details"]] == [0, 0, 0]
+    errors = [d["schema_error"] for d in results["details"]]
+    assert all(repr(value) in error for error in errors), errors
+    if "any engine" in case:
+        assert all(f"could not be matched against {pattern!r} within 0.1 s" in error for error in errors), errors

@@ -160,3 +160,45 @@ def test_cli_errors_are_one_clear_line_and_exit_1(project: Path, monkeypatch, ca
     assert "release.yaml: no repo named nope" in capsys.readouterr().err
     assert main(["--version", "one"]) == 1
     assert "version 'one' is not a valid version" in capsys.readouterr().err
+
+
+def test_cli_real_push_with_no_network_prints_the_plan_then_one_line(
+    project: Path, token, monkeypatch, capsys
+) -> None:
+    def no_network(*args, **kwargs):
+        raise OSError("Network is unreachable")
+
+    monkeypatch.setattr(hub_constants, "ENDPOINT", "http://127.0.0.1:9")  # never the real Hub, whatever happens
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.delenv("DRY_RUN", raising=False)
+    monkeypatch.chdir(project)
+    assert main(["--only", "Tiny-Adapter", "space:edgejson"]) == 1
+    out, err = capsys.readouterr()
+    assert "model TestOrg/Tiny-Adapter: 3 files" in out and "space TestOrg/edgejson: 4 files" in out
+    assert out.count("remote: not read (the Hub could not be reached)") == 2
+    assert err == "release: the Hub could not be reached (Network is unreachable): the plan above was not sent\n"
+
+
+@pytest.mark.parametrize("value", ["on", "ON", "yes"])
+def test_cli_dry_run_values_that_mean_on_never_publish(project: Path, token, monkeypatch, capsys, value) -> None:
+    def no_network(*args, **kwargs):
+        raise OSError("a dry run opened a connection")
+
+    monkeypatch.setattr(hub_constants, "ENDPOINT", "http://127.0.0.1:9")
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("DRY_RUN", value)
+    assert main(["--only", "Tiny-Adapter"]) == 0, capsys.readouterr().err
+    assert "remote: not read (a dry run never contacts the Hub)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("value", ["maybe", "2", "dry"])
+def test_cli_an_unknown_dry_run_value_is_refused_before_anything(project: Path, token, monkeypatch, capsys, value):
+    monkeypatch.chdir(project)
+    monkeypatch.setenv("DRY_RUN", value)
+    assert main(["--only", "Tiny-Adapter"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err == (
+        f"release: DRY_RUN={value!r} is neither on (1, true, yes, on) nor off (empty, 0, false, no, off): "
+        "nothing was sent\n"
+    )
