@@ -67,10 +67,10 @@ experiment: base
 	done
 	$(PY) scripts/experiments_table.py --results $(EXP_RESULTS)
 
-# Score the adapter on test and test_unseen, greedy, constrained, with the key check, with the span rule too, and with
-# the value check as well: one results file each under results/.
+# Score the adapter on test, test_unseen and test_styles, greedy, constrained, with the key check, with the span rule
+# too, and with the value check as well: one results file each under results/.
 eval: base
-	for split in test test_unseen; do \
+	for split in test test_unseen test_styles; do \
 	  $(PY) -m maaza.harness --model $(BASE) --adapter $(ADAPTER) --split $$split || exit 1; \
 	  $(PY) -m maaza.harness --model $(BASE) --adapter $(ADAPTER) --split $$split --constrained || exit 1; \
 	  $(PY) -m maaza.harness --model $(BASE) --adapter $(ADAPTER) --split $$split --constrained --key-check || exit 1; \

@@ -22,10 +22,9 @@ from huggingface_hub import EvalResult, ModelCard, ModelCardData
 from edgejson.schemas import BANDS
 from maaza.bases import BASES
 from maaza.curve import CURVE_FILE
-from maaza.results import MODES, ResultsError, Run, headline, read_run, results_files
+from maaza.results import MODES, RUNS, ResultsError, Run, headline, read_run, results_files
 
 TEMPLATE = Path(__file__).with_name("model_card_template.md")
-RUNS = tuple((split, mode) for split in ("test", "test_unseen") for mode in MODES)
 INDEXED = {"json_exact": "JSONExact", "field_f1": "FieldF1", "leaf_f1": "Leaf F1", "schema_valid": "Schema-valid"}
 FAILURES = {  # the metric's failure kinds, as the card says them
     "no_json": "no JSON object",

@@ -8,20 +8,14 @@ Usage: ``maaza extract --schema contact_info --text "Reach Ana Diaz at ana@diaz.
 
 from __future__ import annotations
 
-import os
-
-# OpenMP threads that spin while waiting make decoding up to 15x slower when other processes share the cores (measured
-# on a busy 2-core machine); waiting passively costs little when they do not. Set before torch loads OpenMP.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 from transformers.utils import logging as hf_logging
 
-from maaza.bases import DEFAULT_BASE
 from maaza.results import OPTION_HELP
 
 
@@ -62,6 +56,7 @@ def _schema_name(value: str) -> str:
 def _extract(args: argparse.Namespace) -> int:
     from edgejson.answer import schema_validator, validation_errors
     from edgejson.schemas import load_schema
+    from maaza.bases import DEFAULT_BASE
     from maaza.extract import FLAGS, Extractor, check_decoding, check_text, default_adapter
 
     check_decoding(args.engine, args.constrained, args.spans, FLAGS)
@@ -107,13 +102,15 @@ def _export(args: argparse.Namespace) -> int:
     from maaza.export import Quantization, export
 
     out = Path(args.out) if args.out else Path("exports") / Path(args.adapter).name
-    quantization = Quantization(args.block_size, args.accuracy_level, args.algo, args.mixed_precision)
+    quantization = Quantization(args.block_size, args.accuracy_level)
     for folder in export(args.model, args.adapter, out, args.precision, quantization):
         print(folder)
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from maaza.bases import DEFAULT_BASE  # torch loads here, after main() chose OpenMP's waits
+
     parser = argparse.ArgumentParser(prog="maaza", description="Tiny models that turn text into JSON.")
     commands = parser.add_subparsers(dest="command", required=True)
     extract = commands.add_parser(
@@ -147,7 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _export_parser(commands: argparse._SubParsersAction) -> None:
-    from maaza.export import ALGOS, PRECISIONS
+    from maaza.bases import DEFAULT_BASE
+    from maaza.export import PRECISIONS
 
     export = commands.add_parser(
         "export",
@@ -166,23 +164,23 @@ def _export_parser(commands: argparse._SubParsersAction) -> None:
         choices=PRECISIONS,
         help="default: fp32 int4; q4: the base on its own 4-bit GGUF grid (Q4_1 bases) with the adapter unmerged",
     )
-    export.add_argument("--block-size", type=int, default=32, help="int4/int8 quantization block size (default 32)")
+    export.add_argument("--block-size", type=int, default=32, help="int4 quantization block size (default 32)")
     export.add_argument(
         "--accuracy-level",
         type=int,
         default=4,
         choices=(1, 2, 3, 4),
-        help="int4/int8 MatMul compute precision: 1 fp32, 2 fp16, 3 bf16, 4 int8 (default 4)",
-    )
-    export.add_argument("--algo", default="default", choices=ALGOS, help="int4/int8 quantization algorithm")
-    export.add_argument(
-        "--mixed-precision", help="MatMul groups kept at another precision, e.g. last_matmul:int8 (the output layer)"
+        help="int4 MatMul compute precision: 1 fp32, 2 fp16, 3 bf16, 4 int8 (default 4)",
     )
     export.set_defaults(run=_export)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``maaza`` command."""
+    # OpenMP threads that spin while waiting make decoding up to 15x slower when other processes share the cores
+    # (measured on a busy 2-core machine); waiting passively costs little when they do not. Set before torch loads
+    # OpenMP, which is why nothing imported by this module imports torch.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     parser = build_parser()
     args = parser.parse_args(argv)
     hf_logging.disable_progress_bar()

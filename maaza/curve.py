@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -140,6 +141,7 @@ def plot(curve: dict[str, Any], out: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads OpenMP: see maaza/cli.py
     parser = argparse.ArgumentParser(prog="python -m maaza.curve", description=__doc__.splitlines()[0])
     parser.add_argument("--recipe", type=Path, required=True, help="the training recipe (YAML) of the run")
     parser.add_argument("--limit", type=int, default=40, help="rows of each validation slice (default 40)")

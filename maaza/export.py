@@ -23,10 +23,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-PRECISIONS = ("fp32", "int8", "int4", "q4")  # the builder's for the CPU, and q4: the base's own 4-bit grid
+PRECISIONS = ("fp32", "int4", "q4")  # the builder's for the CPU, and q4: the base's own 4-bit grid
 GRID = "q4"
 INFO = "export_info.json"
-ALGOS = ("default", "rtn", "k_quant")
 
 
 class ExportError(ValueError):
@@ -47,19 +46,14 @@ def require_genai() -> ModuleType:
 
 @dataclass(frozen=True)
 class Quantization:
-    """Weight-only (MatMulNBits) quantization settings of an int4/int8 build, passed to the builder as-is."""
+    """Weight-only (MatMulNBits) quantization settings of an int4 build, passed to the builder as-is."""
 
     block_size: int = 32
     accuracy_level: int = 4  # minimum compute precision of the quantized MatMuls: 1 fp32, 2 fp16, 3 bf16, 4 int8
-    algo: str = "default"  # one of ALGOS
-    mixed_precision: str | None = None  # e.g. "last_matmul:int8": groups of MatMuls kept at int8
 
     def options(self) -> list[str]:
         """The builder's ``--extra_options`` for these settings."""
-        options = {"block_size": self.block_size, "accuracy_level": self.accuracy_level, "algo_config": self.algo}
-        if self.mixed_precision:
-            options["matmul_mixed_precision"] = self.mixed_precision
-        return [f"{key}={value}" for key, value in options.items()]
+        return [f"block_size={self.block_size}", f"accuracy_level={self.accuracy_level}"]
 
 
 @dataclass(frozen=True)
@@ -245,8 +239,6 @@ def export(
     unknown = sorted(set(precisions) - set(PRECISIONS))
     if unknown:
         raise ExportError(f"unknown precision {', '.join(unknown)}: choose from {', '.join(PRECISIONS)}")
-    if quantization.algo not in ALGOS:
-        raise ExportError(f"unknown quantization algorithm {quantization.algo!r}: choose from {', '.join(ALGOS)}")
     read_adapter_config(adapter)
     check_weights(adapter)
     require_genai()

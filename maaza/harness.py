@@ -10,14 +10,10 @@ an ONNX folder made by ``maaza export``: ``edgejson-eval --engine onnx --model e
 
 from __future__ import annotations
 
-import os
-
-# Passive OpenMP waits, set before torch loads OpenMP: see maaza/cli.py.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
 import argparse
 import hashlib
 import json
+import os
 import re
 import resource
 import subprocess
@@ -30,33 +26,18 @@ from pathlib import Path
 from statistics import quantiles
 from typing import Any
 
-import evaluate
 from datasets import load_dataset
 
 from edgejson.answer import MAX_DEPTH, Rejected, loads
 from edgejson.resources import package_data
 from edgejson.schemas import BANDS, SchemaError, complexity_of, load_schema, parse_schema
-from maaza.adapters import adapter_hash
-from maaza.bases import BASES
 from maaza.export import read_export_info
-from maaza.extract import (
-    ANSWER_MARGIN,
-    CLOSE_TOKENS,
-    ENGINES,
-    FLAGS,
-    MIN_LOOP,
-    REPEATS,
-    Extractor,
-    check_decoding,
-)
-from maaza.key_check import RULE as KEY_CHECK_RULE
-from maaza.machine import machine
 from maaza.results import OPTION_HELP, DataInfo, ModelInfo, Run, check_writable, results_path, write_run
+from maaza.results import SPLITS as REPORTED_SPLITS
 from maaza.spans import RULE as SPANS_RULE
-from maaza.value_check import RULE as VALUE_CHECK_RULE
 
 CODE = Path(__file__).resolve().parent.parent  # the checkout maaza runs from, if it runs from one: provenance
-SPLITS = ("test", "test_unseen", "test_styles", "validation")
+SPLITS = (*REPORTED_SPLITS, "validation")
 TEXT_FIELDS = ("text", "prompt")
 LIBRARIES = ("torch", "transformers", "peft", "xgrammar", "datasets", "evaluate", "jsonschema", "edgejson-maaza")
 ONNX_LIBRARIES = ("onnxruntime-genai", "onnxruntime")
@@ -217,6 +198,16 @@ def evaluate_model(
     ``spans``: constrained decoding keeps each free-form string a span of the text (``maaza.spans``).
     ``value_check``: each answer goes through the value check (``maaza.value_check``), before the key check.
     """
+    # torch (and OpenMP with it) loads here, not on import, so that main() chooses OpenMP's waits first.
+    import evaluate
+
+    from maaza.adapters import adapter_hash
+    from maaza.bases import BASES
+    from maaza.extract import ANSWER_MARGIN, CLOSE_TOKENS, ENGINES, FLAGS, MIN_LOOP, REPEATS, Extractor, check_decoding
+    from maaza.key_check import RULE as KEY_CHECK_RULE
+    from maaza.machine import machine
+    from maaza.value_check import RULE as VALUE_CHECK_RULE
+
     dataset_dir = Path(dataset_dir or default_dataset())
     every = load_examples(split, data, schema_dir, dataset_dir)
     examples = every[:limit]
@@ -399,6 +390,8 @@ def summary_table(run: Run) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from maaza.extract import ENGINES
+
     parser = argparse.ArgumentParser(
         prog="edgejson-eval",
         description="Evaluate a model on EdgeJSON: outputs, scores, speed and provenance in one results file.",
@@ -440,6 +433,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``edgejson-eval``."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads OpenMP: see maaza/cli.py
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.limit is not None and args.limit < 1:

@@ -235,6 +235,10 @@ MODES = tuple(  # every decoding a run may have, in the order tables list them (
         *(decoding_mode(True, check, spans=True, value_check=value) for check in (False, True)),
     )
 )
+# Every (split, mode) a results table reports, in its order: the model card's (all) and the README's (some of them).
+# The splits tables report, each in every mode: seen schemas, held-out schemas, held-out text styles.
+SPLITS = ("test", "test_unseen", "test_styles")
+RUNS = tuple((split, mode) for split in SPLITS for mode in MODES)
 # The parts of a results file's name for its mode, in the order the name gives them
 MODE_PARTS = CONSTRAINED, SPANS, KEY_CHECK, VALUE_CHECK = "constrained", "spans", "keycheck", "valuecheck"
 # A results file's name (:func:`results_path`), as pages that explain the results say it.

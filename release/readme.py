@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from maaza.results import ResultsError, Run, decoding_mode, headline, read_run, results_files
+from maaza.results import RUNS, ResultsError, Run, decoding_mode, headline, read_run, results_files
 
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 MODES = (
@@ -18,7 +18,7 @@ MODES = (
     decoding_mode(True, key_check=True, spans=True),
     decoding_mode(True, key_check=True, spans=True, value_check=True),
 )
-RUNS = tuple((split, mode) for split in ("test", "test_unseen") for mode in MODES)  # RUNS[0]: test, greedy
+COLUMNS = tuple((split, mode) for split, mode in RUNS if mode in MODES)  # COLUMNS[0]: test, greedy
 
 
 def _cell(value: float | None, percent: bool = True) -> str:
@@ -35,25 +35,25 @@ def results_table(results_dir: Path) -> str:
     for (label, split, mode), run in best.items():
         row = models.setdefault(label, {"params": run.model.parameters, "adapter": bool(run.model.adapter)})
         row.setdefault("runs", {})[(split, mode)] = run
-    exact_columns = [f"{split} JSONExact" + ("" if mode == MODES[0] else f", {mode}") for split, mode in RUNS]
+    exact_columns = [f"{split} JSONExact" + ("" if mode == MODES[0] else f", {mode}") for split, mode in COLUMNS]
     lines = [
         f"| Model | Params | Type | {exact_columns[0]} | test leaf F1 | {' | '.join(exact_columns[1:])} "
         "| tokens/s (test) | examples (test) | answer budget (test) |",
-        "|---|---:|---|" + "---:|" * (len(RUNS) + 3) + "---|",
+        "|---|---:|---|" + "---:|" * (len(COLUMNS) + 3) + "---|",
     ]
 
     def exact(row: dict, run: tuple[str, str]) -> float | None:
         return row["runs"][run].value("scores.json_exact") if run in row["runs"] else None
 
-    for name, row in sorted(models.items(), key=lambda item: (-(exact(item[1], RUNS[0]) or -1), item[0])):
-        test: Run | None = row["runs"].get(RUNS[0])
+    for name, row in sorted(models.items(), key=lambda item: (-(exact(item[1], COLUMNS[0]) or -1), item[0])):
+        test: Run | None = row["runs"].get(COLUMNS[0])
         cells = [
             name,
             f"{row['params'] / 1e6:.0f}M",
             "LoRA fine-tuned" if row["adapter"] else "zero-shot",
-            _cell(exact(row, RUNS[0])),
+            _cell(exact(row, COLUMNS[0])),
             _cell(test.value("scores.leaf_f1") if test else None, percent=False),
-            *(_cell(exact(row, run)) for run in RUNS[1:]),
+            *(_cell(exact(row, run)) for run in COLUMNS[1:]),
             f"{test.value('performance.tokens_per_s'):.1f}" if test else "–",
             str(test.dataset.examples) if test else "–",
             test.budget_rule if test else "–",

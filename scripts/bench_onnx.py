@@ -5,7 +5,7 @@ ratio, and how often a batched ONNX answer equals its single-stream one. Benchma
 this when nothing else runs.
 
 The ONNX folders are ``maaza export``'s (``--exports``, default ``exports/<adapter folder name>``); missing ones are
-built first, ``--rebuild`` builds them again (after changing the int4/int8 settings).
+built first, ``--rebuild`` builds them again (after changing the int4 settings).
 
 Usage: ``python scripts/bench_onnx.py --adapter maaza_models/maaza-mlm-135m-json [--precision fp32 int4]
 [--examples 50] [--split test] [--block-size 32] [--accuracy-level 4] [--batched]``
@@ -28,7 +28,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the maaza commands set
 import evaluate  # noqa: E402
 
 from maaza.bases import DEFAULT_BASE  # noqa: E402
-from maaza.export import ALGOS, PRECISIONS, Quantization, export, folder_mb, read_export_info  # noqa: E402
+from maaza.export import PRECISIONS, Quantization, export, folder_mb, read_export_info  # noqa: E402
 from maaza.extract import Extractor, Generation  # noqa: E402
 from maaza.harness import default_metric, load_examples  # noqa: E402
 
@@ -75,8 +75,6 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true", help="build the ONNX folders again")
     parser.add_argument("--block-size", type=int, default=32)
     parser.add_argument("--accuracy-level", type=int, default=4, choices=(1, 2, 3, 4))
-    parser.add_argument("--algo", default="default", choices=ALGOS)
-    parser.add_argument("--mixed-precision", help="e.g. last_matmul:int8")
     parser.add_argument("--batched", action="store_true", help="also time PyTorch in batches, as edgejson-eval runs")
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--json", type=Path, help="also write the table as JSON here")
@@ -85,7 +83,7 @@ def main() -> None:
     exports = args.exports or Path("exports") / args.adapter.name
     missing = [p for p in args.precision if args.rebuild or not (exports / p / "export_info.json").is_file()]
     if missing:
-        quantization = Quantization(args.block_size, args.accuracy_level, args.algo, args.mixed_precision)
+        quantization = Quantization(args.block_size, args.accuracy_level)
         export(args.model, args.adapter, exports, missing, quantization)
     examples = load_examples(args.split)[: args.examples]
     requests = [(ex["schema"], ex["text"]) for ex in examples]

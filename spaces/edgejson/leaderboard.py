@@ -23,10 +23,10 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import NullFormatter  # noqa: E402
 from paths import find_dir  # noqa: E402
 
+from edgejson.schemas import BANDS  # noqa: E402
 from maaza.bases import BASES  # noqa: E402
 from maaza.results import MODES, ModelInfo, ResultsError, Run, headline, read_run, results_files  # noqa: E402
 
-BANDS = ("simple", "medium", "complex")
 TYPES = ("fine-tuned adapter", "zero-shot")
 DECODINGS = MODES  # greedy, constrained (with the span rule or not), each with the key check, value check or both
 COLUMNS = [

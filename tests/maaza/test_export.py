@@ -3,6 +3,7 @@ and ``edgejson-eval``: fp32 ONNX decodes token for token as torch, alone or batc
 follows schemas."""
 
 import json
+import shutil
 import sys
 from dataclasses import replace
 
@@ -23,7 +24,7 @@ from edgejson import build_messages
 from maaza import harness
 from maaza.adapters import adapter_hash
 from maaza.cli import main
-from maaza.export import ExportError, folder_mb
+from maaza.export import ExportError, check_loads, folder_mb
 from maaza.extract import Extractor
 from maaza.onnx_engine import OnnxModel
 from maaza.results import headline, read_run
@@ -153,20 +154,7 @@ def test_edgejson_eval_onnx_files_its_run_beside_the_torch_run(capsys, tmp_path,
         (["--adapter", "{root}/nowhere"], "no LoRA adapter at"),
         (["--adapter", "{adapter}", "--precision", "int3"], "invalid choice: 'int3'"),
         (["--adapter", "{adapter}", "--model", "{root}/nowhere"], "unknown model"),
-        # the builder's int8 output layer on tied embeddings: a model.onnx that names a weight it never wrote
-        (
-            [
-                "--adapter",
-                "{adapter}",
-                "--model",
-                "{base}",
-                "--precision",
-                "int4",
-                "--mixed-precision",
-                "last_matmul:int8",
-            ],
-            "a model that ONNX Runtime cannot load at int4",
-        ),
+        (["--adapter", "{adapter}", "--precision", "int8"], "invalid choice: 'int8'"),
     ],
 )
 def test_export_errors_exit_2_saying_why(capsys, exported, argv, message):
@@ -174,6 +162,14 @@ def test_export_errors_exit_2_saying_why(capsys, exported, argv, message):
     filled = [arg.format(root=out.parent, adapter=adapter, base=base) for arg in argv]
     code, _, err = run_command(capsys, main, "export", "--out", out.parent / "failed", *filled)
     assert code == 2 and message in err, err
+
+
+def test_a_build_onnx_runtime_cannot_load_is_an_export_error(exported, tmp_path):
+    """What the builder wrote is loaded before it is kept: a broken model.onnx fails the export, saying why."""
+    broken = shutil.copytree(exported[2] / "int4", tmp_path / "int4")
+    (broken / "model.onnx").write_bytes(b"not an ONNX model")
+    with pytest.raises(ExportError, match="the builder wrote a model ONNX Runtime cannot load: "):
+        check_loads(broken, "the builder wrote a model ONNX Runtime cannot load")
 
 
 def test_without_onnxruntime_genai_export_and_the_engine_say_how_to_install_it(capsys, monkeypatch, exported):

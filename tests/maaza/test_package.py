@@ -1,4 +1,5 @@
-"""Importing maaza changes no setting of the process; its commands choose passive OpenMP waits for themselves."""
+"""Importing maaza or its commands changes no setting of the process; the commands choose passive OpenMP waits for
+themselves in ``main()``, before torch loads OpenMP."""
 
 import os
 import subprocess
@@ -7,17 +8,30 @@ import sys
 import pytest
 
 ENV = {key: value for key, value in os.environ.items() if key != "OMP_WAIT_POLICY"}
+COMMANDS = ["maaza.cli", "maaza.harness", "maaza.curve"]
 
 
-def _wait_policy(imports: str) -> str:
-    code = f"import os; {imports}; print(os.environ.get('OMP_WAIT_POLICY'))"
+def _python(code: str) -> str:
     return subprocess.run([sys.executable, "-c", code], env=ENV, capture_output=True, text=True, check=True).stdout
 
 
 def test_importing_maaza_sets_no_environment_variable():
-    assert _wait_policy("import maaza; from maaza import BASES, Extractor") == "None\n"
+    code = "import os; before = dict(os.environ); import maaza; from maaza import BASES, Extractor; "
+    assert _python(code + "print(dict(os.environ) == before)") == "True\n"
 
 
-@pytest.mark.parametrize("command", ["maaza.cli", "maaza.harness"])
-def test_the_commands_wait_passively(command):
-    assert _wait_policy(f"import {command}") == "PASSIVE\n"
+@pytest.mark.parametrize("module", COMMANDS)
+def test_importing_a_command_changes_no_environment_variable_and_loads_no_torch(module):
+    code = f"import os, sys; before = dict(os.environ); import {module}; "
+    assert _python(code + "print(dict(os.environ) == before, 'torch' in sys.modules)") == "True False\n"
+
+
+@pytest.mark.parametrize("module", COMMANDS)
+def test_the_commands_wait_passively(module):
+    code = (
+        f"import contextlib, io, os, sys, {module}\n"
+        "with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):\n"
+        f"    {module}.main(['--help'])\n"
+        "print(os.environ.get('OMP_WAIT_POLICY'))"
+    )
+    assert _python(code) == "PASSIVE\n"

@@ -211,9 +211,7 @@ def test_edge_builds_are_compared_with_the_pytorch_run_on_the_same_examples(scor
     (other / "test-onnx-int4.json").write_text(json.dumps(data))
     data["examples"] = data["examples"][:2]
     data["dataset"].update(examples=2, limit=2)
-    (other / "test-onnx-int8-first2.json").write_text(
-        json.dumps(data | {"model": data["model"] | {"precision": "int8"}})
-    )
+    (other / "test-onnx-q4-first2.json").write_text(json.dumps(data | {"model": data["model"] | {"precision": "q4"}}))
     card = _card_text(adapter, other)
     assert "## Edge builds (ONNX Runtime GenAI)" in card
     rows = [
@@ -223,7 +221,7 @@ def test_edge_builds_are_compared_with_the_pytorch_run_on_the_same_examples(scor
     assert [row.split(" | ")[3] for row in rows] == ["2", "2"]  # the batch size each run decoded with
     assert rows[0].split(" | ")[5:7] == ["100.0%", "–"] and rows[0].split(" | ")[8] == "1.00x"
     assert rows[1].split(" | ")[5:7] == ["75.0%", "61"] and rows[1].split(" | ")[8] == "2.00x"
-    assert "onnx int8" not in card
+    assert "onnx q4" not in card
 
 
 def test_the_card_recommends_the_build_closest_to_pytorch(scored, tmp_path):
