@@ -29,7 +29,7 @@ def _real(text: str, name: str) -> bool:
     """``text`` has the form of ``name`` and its fields are a real date and clock (no 2025-02-30, no 25:00)."""
     if not isinstance(text, str):
         return True
-    if not re.match(PATTERNS[name], text):
+    if not re.fullmatch(PATTERNS[name], text, re.ASCII):  # no trailing newline, ASCII digits only
         return False
     day = text[:10] if name != "time" else "2000-01-01"
     clock = text[11:] if name == "date-time" else text if name == "time" else "00:00"
