@@ -14,7 +14,7 @@ import io
 import random
 
 from edgejson_dataset.spec import Spec
-from edgejson_dataset.surface import Node, _render, _sentence, fill_template
+from edgejson_dataset.surface import Node, _render, _sentence, fill_template, scalar_parts
 
 CHAT_NAMES = ("Priya", "Sam", "Lena", "Tomasz", "Aiko", "Marcus", "Inés", "Dev", "Noor", "Jonas")
 CHAT_OPENERS = (
@@ -33,12 +33,6 @@ NOTE_ASIDES = (
 )  # fmt: skip
 NOTE_LEAF = ("As for the {label}, it is {v}.", "We have {v} recorded as the {label}.", "The {label}? {v}.",
              "For the {label} I wrote down {v}.", "On the {label}: {v}.")  # fmt: skip
-
-
-def scalar_parts(node: Node, rng: random.Random, style: str) -> list[str]:
-    """Each item of a list of scalars, rendered alone."""
-    items = node.schema["items"]
-    return [_render(Node(node.path + "[]", node.key, node.label, items, {}, v), rng, style) for v in node.value]
 
 
 def _and(parts: list[str]) -> str:

@@ -14,9 +14,9 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from edgejson_dataset.held_out_styles import HELD_OUT_RENDERERS, scalar_parts
+from edgejson_dataset.held_out_styles import HELD_OUT_RENDERERS
 from edgejson_dataset.spec import Spec
-from edgejson_dataset.surface import RENDERERS, STYLES, Node, _render, _unit, tree
+from edgejson_dataset.surface import RENDERERS, STYLES, Node, _render, _unit, scalar_parts, tree
 
 TRAIN_STYLES = (*STYLES, "outline")
 HELD_OUT_STYLES = tuple(HELD_OUT_RENDERERS)

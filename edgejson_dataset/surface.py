@@ -195,14 +195,17 @@ def bool_forms(value: bool, fs: dict[str, Any]) -> list[str]:
     return [*words, "true" if value else "false", *fs.get("say", {}).get(value, [])]
 
 
+def scalar_parts(node: Node, rng: random.Random, style: str) -> list[str]:
+    """Each item of a list of scalars, rendered alone for ``style``."""
+    items = node.schema["items"]
+    return [_render(Node(node.path + "[]", node.key, node.label, items, {}, v), rng, style) for v in node.value]
+
+
 def _render(node: Node, rng: random.Random, style: str) -> str:
     """One rendering of a leaf (scalar or list of scalars) for ``style``."""
     value = node.value
     if isinstance(value, list):
-        parts = [
-            _render(Node(node.path + "[]", node.key, node.label, node.schema["items"], {}, v), rng, style)
-            for v in value
-        ]
+        parts = scalar_parts(node, rng, style)
         if style == "log":
             return ",".join(parts)
         if style in ("prose", "message") and len(parts) > 1:

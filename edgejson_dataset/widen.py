@@ -31,15 +31,15 @@ _FAKE = Faker("en_US")
 
 
 def strings(spec: Spec, obj: dict[str, Any], schema: dict[str, Any] | None = None, prefix: str = "") -> list:
-    """(key path, schema, spec) of every string of ``obj`` outside arrays."""
+    """(key path, value, schema, spec) of every string of ``obj`` outside arrays."""
     schema = schema or spec.schema
     found = []
     for key, value in obj.items():
         sub, path = schema["properties"][key], join(prefix, key)
         if isinstance(value, dict):
-            found += [([key, *rest], s, fs) for rest, s, fs in strings(spec, value, sub, path)]
+            found += [([key, *rest], v, s, fs) for rest, v, s, fs in strings(spec, value, sub, path)]
         elif isinstance(value, str):
-            found.append(([key], sub, spec.of(path)))
+            found.append(([key], value, sub, spec.of(path)))
     return found
 
 
@@ -75,16 +75,13 @@ def widen(spec: Spec, obj: dict[str, Any], rng: random.Random) -> dict[str, Any]
     """``obj`` with, by chance, one free-form string set to arbitrary words, one to several sentences, and
     date-times without their zone."""
     found = strings(spec, obj)
-    free = [path for path, schema, fs in found if _free(schema, fs)]
+    free = [path for path, _, schema, fs in found if _free(schema, fs)]
     _FAKE.seed_instance(rng.getrandbits(32))
     out = copy.deepcopy(obj)
     for chance, make in ((P_WORDS, _words), (P_SENTENCES, _sentences)):
         if free and rng.random() < chance:
             _set(out, free.pop(rng.randrange(len(free))), make(rng))
-    for path, schema, _ in found:
+    for path, value, schema, _ in found:
         if schema.get("format") == "date-time" and rng.random() < P_NAIVE:
-            value = out
-            for key in path:
-                value = value[key]
             _set(out, path, naive(value, rng))
     return out
