@@ -49,7 +49,7 @@ train: base
 # names as such.
 CURVE_RECIPE ?= maaza_models/recipes/experiments/steps-1050-rerun.yaml
 curve: base
-	$(PY) -m maaza.curve --recipe $(CURVE_RECIPE) --out $(ADAPTER)
+	$(PY) -m maaza.evaluation.curve --recipe $(CURVE_RECIPE) --out $(ADAPTER)
 
 # One short measured experiment (maaza_models/recipes/experiments/EXP.yaml): train it, score the fixed validation
 # slice (the first 40 rows of validation, seen schemas, and of the generated and nested configs' validation, unseen
@@ -59,10 +59,10 @@ EXP ?= mix-lr8e-4
 EXP_RESULTS := maaza_models/experiments/results
 experiment: base
 	$(PY) maaza_models/train.py --config maaza_models/recipes/experiments/$(EXP).yaml
-	$(PY) -m maaza.harness --model $(BASE) --adapter maaza_models/experiments/$(EXP) --split validation --limit 40 \
+	$(PY) -m maaza.evaluation.harness --model $(BASE) --adapter maaza_models/experiments/$(EXP) --split validation --limit 40 \
 	  --results-dir $(EXP_RESULTS)
 	for config in generated nested; do \
-	  $(PY) -m maaza.harness --model $(BASE) --adapter maaza_models/experiments/$(EXP) --limit 40 \
+	  $(PY) -m maaza.evaluation.harness --model $(BASE) --adapter maaza_models/experiments/$(EXP) --limit 40 \
 	    --data edgejson_dataset/data/$$config/validation.jsonl --results-dir $(EXP_RESULTS) || exit 1; \
 	done
 	$(PY) scripts/experiments_table.py --results $(EXP_RESULTS)
@@ -71,12 +71,12 @@ experiment: base
 # too, and with the value check as well: one results file each under results/.
 eval: base
 	for split in test test_unseen test_styles; do \
-	  $(PY) -m maaza.harness --model $(BASE) --adapter $(ADAPTER) --split $$split || exit 1; \
-	  $(PY) -m maaza.harness --model $(BASE) --adapter $(ADAPTER) --split $$split --constrained || exit 1; \
-	  $(PY) -m maaza.harness --model $(BASE) --adapter $(ADAPTER) --split $$split --constrained --key-check || exit 1; \
-	  $(PY) -m maaza.harness --model $(BASE) --adapter $(ADAPTER) --split $$split --constrained --spans --key-check \
+	  $(PY) -m maaza.evaluation.harness --model $(BASE) --adapter $(ADAPTER) --split $$split || exit 1; \
+	  $(PY) -m maaza.evaluation.harness --model $(BASE) --adapter $(ADAPTER) --split $$split --constrained || exit 1; \
+	  $(PY) -m maaza.evaluation.harness --model $(BASE) --adapter $(ADAPTER) --split $$split --constrained --key-check || exit 1; \
+	  $(PY) -m maaza.evaluation.harness --model $(BASE) --adapter $(ADAPTER) --split $$split --constrained --spans --key-check \
 	    || exit 1; \
-	  $(PY) -m maaza.harness --model $(BASE) --adapter $(ADAPTER) --split $$split --constrained --spans --key-check \
+	  $(PY) -m maaza.evaluation.harness --model $(BASE) --adapter $(ADAPTER) --split $$split --constrained --spans --key-check \
 	    --value-check || exit 1; \
 	done
 	$(MAKE) --no-print-directory card readme
@@ -85,7 +85,7 @@ eval: base
 BASES ?= smollm2-135m-instruct gemma-3-270m qwen2.5-coder-0.5b-instruct
 baselines: setup
 	for base in $(BASES); do for split in test test_unseen; do \
-	  $(PY) -m maaza.harness --model $$base --split $$split $(if $(LIMIT),--limit $(LIMIT)) || exit 1; \
+	  $(PY) -m maaza.evaluation.harness --model $$base --split $$split $(if $(LIMIT),--limit $(LIMIT)) || exit 1; \
 	done; done
 
 # Merge the adapter into its base and build ONNX Runtime GenAI folders: exports/<adapter>/{merged,fp32,int4,q4} (not
@@ -100,7 +100,7 @@ export: base
 
 # The adapter's model card, generated from its training_info.json and its results files.
 card: setup
-	$(PY) -m maaza.card $(ADAPTER)
+	$(PY) -m release.model_card $(ADAPTER)
 
 # Publish every part to the Hub (DRY_RUN=1 prints the plan; a real push needs HF_TOKEN). The model repo carries the
 # ONNX folders of `make export`, built again first so that they hold the adapter being released.

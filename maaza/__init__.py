@@ -16,8 +16,8 @@ _HOMES = {
     "DEFAULT_BASE": "maaza.bases",
     "BaseModelError": "maaza.bases",
     "load_base": "maaza.bases",
-    "Extractor": "maaza.extract",
-    "Generation": "maaza.extract",
+    "Extractor": "maaza.inference.extract",
+    "Generation": "maaza.inference.extract",
 }
 
 __all__ = sorted(_HOMES)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from transformers.utils import logging as hf_logging
 
-from maaza.results import OPTION_HELP
+from maaza.evaluation.results import OPTION_HELP
 
 
 def _utf8(text: str, source: str) -> str:
@@ -57,7 +57,7 @@ def _extract(args: argparse.Namespace) -> int:
     from edgejson.answer import schema_validator, validation_errors
     from edgejson.schemas import load_schema
     from maaza.bases import DEFAULT_BASE
-    from maaza.extract import FLAGS, Extractor, check_decoding, check_text, default_adapter
+    from maaza.inference.extract import FLAGS, Extractor, check_decoding, check_text, default_adapter
 
     check_decoding(args.engine, args.constrained, args.spans, FLAGS)
     text = check_text(_read_text(args))
@@ -99,7 +99,8 @@ def _extract(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from maaza.export import Quantization, export
+    from maaza.export.build import export
+    from maaza.export.info import Quantization
 
     out = Path(args.out) if args.out else Path("exports") / Path(args.adapter).name
     quantization = Quantization(args.block_size, args.accuracy_level)
@@ -145,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _export_parser(commands: argparse._SubParsersAction) -> None:
     from maaza.bases import DEFAULT_BASE
-    from maaza.export import PRECISIONS
+    from maaza.export.info import PRECISIONS
 
     export = commands.add_parser(
         "export",

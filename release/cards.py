@@ -15,8 +15,8 @@ from huggingface_hub import DatasetCard, ModelCard, RepoCard, SpaceCard
 from huggingface_hub.utils import filter_repo_objects
 
 from maaza.adapters import adapter_hash
-from maaza.export import INFO as EXPORT_INFO
-from maaza.results import ResultsError, decoding_mode, file_mode, headline, read_run
+from maaza.evaluation.results import ResultsError, decoding_mode, file_mode, headline, read_run
+from maaza.export.info import INFO as EXPORT_INFO
 from release.config import Release, ReleaseError, RepoSpec
 
 CARD = "README.md"

@@ -9,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from maaza.results import RUNS, ResultsError, Run, decoding_mode, headline, read_run, results_files
+from maaza.evaluation.results import RUNS, ResultsError, Run, decoding_mode, headline, read_run, results_files
 
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 MODES = (

@@ -22,10 +22,10 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the maaza commands set it, before torch loads OpenMP
 
 from maaza.bases import DEFAULT_BASE  # noqa: E402
-from maaza.card import same_parsed  # noqa: E402
-from maaza.harness import evaluate_model  # noqa: E402
+from maaza.evaluation.harness import evaluate_model  # noqa: E402
+from maaza.evaluation.results import Run  # noqa: E402
 from maaza.machine import machine  # noqa: E402
-from maaza.results import Run  # noqa: E402
+from release.model_card import same_parsed  # noqa: E402
 
 
 def line(run: Run, path: Path, reference: Run | None) -> dict:

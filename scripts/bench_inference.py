@@ -40,7 +40,7 @@ SCORES = ("json_exact", "field_f1", "leaf_f1", "schema_valid", "parse_rate")
 
 
 def _examples(count: int) -> list[dict[str, Any]]:
-    from maaza.harness import load_examples
+    from maaza.evaluation.harness import load_examples
 
     return load_examples("test")[:count]
 
@@ -63,7 +63,7 @@ def _score(raw: list[str], examples: list[dict[str, Any]]) -> dict[str, Any]:
 
 def run_procedure(model: str, adapter: str | None, procedure: str, count: int, batch_size: int) -> dict[str, Any]:
     """One procedure on the first ``count`` test examples, in this (child) process."""
-    from maaza.extract import Extractor
+    from maaza.inference.extract import Extractor
 
     examples = _examples(count)
     extractor = Extractor.load(model, adapter=adapter, constrained=procedure == "harness-constrained")
@@ -146,8 +146,8 @@ def compare_engines(model: str, count: int) -> dict[str, Any]:
     from transformers import StoppingCriteriaList
 
     from edgejson.schemas import load_schema, schema_ids
-    from maaza.extract import Extractor
-    from maaza.jsonscan import ObjectScanner
+    from maaza.inference.extract import Extractor
+    from maaza.inference.jsonscan import ObjectScanner
 
     extractor = Extractor.load(model)
     tokenizer, vocab = extractor.tokenizer, extractor.model.config.vocab_size

@@ -28,9 +28,10 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the maaza commands set
 import evaluate  # noqa: E402
 
 from maaza.bases import DEFAULT_BASE  # noqa: E402
-from maaza.export import PRECISIONS, Quantization, export, folder_mb, read_export_info  # noqa: E402
-from maaza.extract import Extractor, Generation  # noqa: E402
-from maaza.harness import default_metric, load_examples  # noqa: E402
+from maaza.evaluation.harness import default_metric, load_examples  # noqa: E402
+from maaza.export.build import export  # noqa: E402
+from maaza.export.info import PRECISIONS, Quantization, folder_mb, read_export_info
+from maaza.inference.extract import Extractor, Generation  # noqa: E402
 
 
 def timed(extractor: Extractor, requests: list, batch_size: int = 1) -> tuple[list[Generation], float]:

@@ -16,7 +16,7 @@ import json
 import re
 from pathlib import Path
 
-from maaza.results import read_run, results_files
+from maaza.evaluation.results import read_run, results_files
 
 INTRO = """# Training experiments
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
-from maaza.results import headline, read_run, results_files
+from maaza.evaluation.results import headline, read_run, results_files
 
 REPO = Path(__file__).resolve().parents[1]
 APP = REPO / "spaces" / "edgejson" / "app.py"
@@ -68,7 +68,7 @@ def launched_space(timeout_s: float = 300, app_args: list[str] = ()) -> Iterator
 
 
 def committed_models(results_dir: Path, split: str = "test") -> list[str]:
-    """One model name per headline run of ``split`` on any engine (see ``maaza.results.headline``), as the
+    """One model name per headline run of ``split`` on any engine (see ``maaza.evaluation.results.headline``), as the
     leaderboard shows them, read from the files."""
     best = headline((read_run(path) for path in results_files(results_dir)), engines=None)
     return [label for label, run_split, _ in best if run_split == split]

@@ -25,8 +25,8 @@ from paths import find_dir
 
 from edgejson.answer import patterns_until, schema_validator, validation_errors
 from edgejson.schemas import complexity_of, load_schema, schema_ids
-from maaza.extract import Generation
-from maaza.results import FILE_NAME
+from maaza.evaluation.results import FILE_NAME
+from maaza.inference.extract import Generation
 
 TITLE = "EdgeJSON + Maaza"
 CSS = """

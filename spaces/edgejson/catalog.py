@@ -21,7 +21,7 @@ from paths import find_dir
 
 from maaza.adapters import AdapterError, check_weights, read_adapter_config
 from maaza.bases import BASES, DEFAULT_BASE, cache_dir
-from maaza.extract import Extractor, Generation
+from maaza.inference.extract import Extractor, Generation
 
 ADAPTER = "fine-tuned adapter"
 ZERO_SHOT = "zero-shot"

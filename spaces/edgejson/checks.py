@@ -15,7 +15,7 @@ import json
 from typing import Any
 
 from edgejson.schemas import SchemaError, parse_schema
-from maaza.extract import check_decoding
+from maaza.inference.extract import check_decoding
 
 MAX_TEXT_CHARS = 8_000  # ~2,000 tokens: well inside the bases' context, and seconds, not minutes, on a CPU
 MAX_SCHEMA_CHARS = 20_000
@@ -52,7 +52,8 @@ CHECKBOXES = {
 
 
 def check_options(constrained: bool, spans: bool) -> None:
-    """Refuses checkboxes that do not go together (``maaza.extract.check_decoding``), in the checkboxes' terms."""
+    """Refuses checkboxes that do not go together (``maaza.inference.extract.check_decoding``), in the checkboxes'
+    terms."""
     try:
         check_decoding("torch", constrained, spans, CHECKBOXES)
     except ValueError as err:

@@ -1,9 +1,9 @@
 """The leaderboard: a row per model, split, decoding and engine, filters, the accuracy-against-size plot, the
 reference table.
 
-Every figure is read by ``maaza.results`` from the files ``edgejson-eval`` writes under ``results/<model>/``: per
-model, split and decoding, its run on the most examples. The original release's published numbers come from
-``results/reference/edgejson-v3.json`` and stay in their own table.
+Every figure is read by ``maaza.evaluation.results`` from the files ``edgejson-eval`` writes under
+``results/<model>/``: per model, split and decoding, its run on the most examples. The original release's published
+numbers come from ``results/reference/edgejson-v3.json`` and stay in their own table.
 
 Usage: ``table = load_leaderboard(find_dir("results"))``
 """
@@ -25,7 +25,7 @@ from paths import find_dir  # noqa: E402
 
 from edgejson.schemas import BANDS  # noqa: E402
 from maaza.bases import BASES  # noqa: E402
-from maaza.results import MODES, ModelInfo, ResultsError, Run, headline, read_run, results_files  # noqa: E402
+from maaza.evaluation.results import MODES, ModelInfo, ResultsError, Run, headline, read_run, results_files  # noqa: E402
 
 TYPES = ("fine-tuned adapter", "zero-shot")
 DECODINGS = MODES  # greedy, constrained (with the span rule or not), each with the key check, value check or both

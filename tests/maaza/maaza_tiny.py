@@ -108,7 +108,7 @@ def run_command(capsys, command, *argv) -> tuple[int, str, str]:
 
 def run_eval(capsys, *argv) -> tuple[int, str, str]:
     """``edgejson-eval ARGV`` in this process: (exit status, stdout, stderr)."""
-    from maaza.harness import main
+    from maaza.evaluation.harness import main
 
     return run_command(capsys, main, *argv)
 

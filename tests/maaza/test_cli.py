@@ -10,7 +10,7 @@ import pytest
 from maaza_tiny import CLOSED_SCHEMA, OPTIONAL_SCHEMA, TAUGHT, TEXTS, run_command, save_tiny_adapter
 
 from maaza.cli import main
-from maaza.extract import Extractor
+from maaza.inference.extract import Extractor
 
 
 def _run(capsys, *argv):

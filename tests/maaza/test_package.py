@@ -8,7 +8,7 @@ import sys
 import pytest
 
 ENV = {key: value for key, value in os.environ.items() if key != "OMP_WAIT_POLICY"}
-COMMANDS = ["maaza.cli", "maaza.harness", "maaza.curve"]
+COMMANDS = ["maaza.cli", "maaza.evaluation.harness", "maaza.evaluation.curve"]
 
 
 def _python(code: str) -> str:

@@ -1,10 +1,10 @@
-"""``python -m maaza.curve`` on a tiny run: every checkpoint scored on both validation slices, JSON and plot written,
-a rerun scores nothing again."""
+"""``python -m maaza.evaluation.curve`` on a tiny run: every checkpoint scored on both validation slices, JSON and
+plot written, a rerun scores nothing again."""
 
 import json
 import shutil
 
-from maaza.curve import main as curve_main
+from maaza.evaluation.curve import main as curve_main
 from maaza.training import recipe_parser, train
 
 

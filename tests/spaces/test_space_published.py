@@ -39,8 +39,8 @@ def published(tiny_model, launch, tmp_path_factory):
     broken.mkdir()
     (broken / "adapter_config.json").write_text("[1, 2]")
     done = subprocess.run(
-        [sys.executable, "-m", "maaza.harness", "--model", str(tiny_model), "--split", "test", "--limit", "2",
-         "--dataset", str(REPO / "edgejson_dataset"), "--results-dir", str(root / "results")],
+        [sys.executable, "-m", "maaza.evaluation.harness", "--model", str(tiny_model), "--split", "test",
+         "--limit", "2", "--dataset", str(REPO / "edgejson_dataset"), "--results-dir", str(root / "results")],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]

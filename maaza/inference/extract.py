@@ -1,9 +1,9 @@
 """Text -> JSON with a base (and optionally a LoRA adapter): the canonical prompt, greedy batched decoding that stops
 each sequence as soon as its JSON object is complete, and optional schema-constrained decoding. Two engines: ``torch``
 (transformers) and ``onnx`` (an ONNX Runtime GenAI folder made by ``maaza export``), both able to batch. With
-``value_check=True`` each answer then goes through the value check of ``maaza.value_check``, with ``key_check=True``
-through the optional-key check of ``maaza.key_check``; torch engine only, ``spans=True`` adds the span rule to
-constrained decoding (``maaza.spans``: free-form strings are copied from the text).
+``value_check=True`` each answer then goes through the value check of ``maaza.checks.values``, with ``key_check=True``
+through the optional-key check of ``maaza.checks.keys``; torch engine only, ``spans=True`` adds the span rule to
+constrained decoding (``maaza.inference.spans``: free-form strings are copied from the text).
 
 Usage: ``Extractor.load().extract("contact_info", "Reach Ana Diaz at ana@diaz.dev")``
 """
@@ -36,11 +36,11 @@ from edgejson.answer import read_answer
 from edgejson.schemas import load_schema
 from maaza.adapters import attach_adapter
 from maaza.bases import DEFAULT_BASE, load_base, prepare_tokenizer
-from maaza.constrained import SchemaConstraint, text_formats
-from maaza.jsonscan import ObjectScanner
-from maaza.key_check import check_keys
-from maaza.onnx_engine import OnnxModel
-from maaza.value_check import check_values
+from maaza.checks.keys import check_keys
+from maaza.checks.values import check_values
+from maaza.inference.constrained import SchemaConstraint, text_formats
+from maaza.inference.jsonscan import ObjectScanner
+from maaza.inference.onnx_engine import OnnxModel
 
 # The released Maaza adapter, relative to the working directory (a clone): ``maaza extract`` uses it when no --model is
 # named and it is there.
@@ -53,7 +53,8 @@ ANSWER_MARGIN = 32
 # A loop: the last REPEATS blocks of the same 1..MAX_BLOCK tokens are identical and span at least MIN_LOOP tokens.
 REPEATS, MAX_BLOCK, MIN_LOOP = 3, 64, 24
 # Constrained decoding does not cut an answer: one that loops or reaches its budget gets up to CLOSE_TOKENS more, in
-# which the grammar's closing tokens win wherever it allows one (maaza.constrained), so that it ends a valid object.
+# which the grammar's closing tokens win wherever it allows one (maaza.inference.constrained), so that it ends a
+# valid object.
 CLOSE_TOKENS = 96
 ENGINES = ("torch", "onnx")
 # Sequences decoded together by default. ONNX Runtime GenAI decodes a batch until its longest row ends, and the 4- and
@@ -186,9 +187,10 @@ class _StopAtObjectEnd(StoppingCriteria):
 
 class Extractor:
     """A model and tokenizer ready to extract JSON; ``constrained=True`` makes outputs follow their JSON Schema,
-    ``spans=True`` (with it) makes each free-form string a span of the text (``maaza.spans``), ``value_check=True``
-    holds dates, numbers, enum members and repeated strings to what the text states (``maaza.value_check``), then
-    ``key_check=True`` drops the optional keys the model finds the answer likelier without (``maaza.key_check``).
+    ``spans=True`` (with it) makes each free-form string a span of the text (``maaza.inference.spans``),
+    ``value_check=True`` holds dates, numbers, enum members and repeated strings to what the text states
+    (``maaza.checks.values``), then ``key_check=True`` drops the optional keys the model finds the answer likelier
+    without (``maaza.checks.keys``).
 
     ``model``: a transformers model (engine ``torch``) or an ``OnnxModel`` (engine ``onnx``).
     """

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from maaza import DEFAULT_BASE, Extractor
-from maaza.export import export
-from maaza.harness import load_examples
+from maaza.evaluation.harness import load_examples
+from maaza.export.build import export
 
 pytestmark = pytest.mark.slow
 pytest.importorskip("onnxruntime_genai")

@@ -13,7 +13,7 @@ from maaza_tiny import (
     write_jsonl,
 )
 
-from maaza.extract import Extractor
+from maaza.inference.extract import Extractor
 
 ANSWERS = [
     {"status": "open", "urgent": True, "level": 2},

@@ -1,7 +1,7 @@
 """Merge a LoRA adapter into its base and build ONNX Runtime GenAI folders from it with ``onnxruntime-genai``'s model
 builder, one per precision. Each folder carries ``export_info.json`` (what it is) and a README (how to run it).
 Precision ``q4`` is not the builder's: the base's own GGUF grid with the adapter unmerged beside it
-(``maaza.grid_export``).
+(``maaza.export.grid``).
 
 Layout: ``<out>/merged`` (the merged safetensors model) and ``<out>/<precision>`` (``model.onnx``, its data, the
 tokenizer and ``genai_config.json``); ``<out>`` defaults to ``exports/<adapter folder name>``.
@@ -16,91 +16,20 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
-from importlib.metadata import PackageNotFoundError, version
+from dataclasses import asdict
 from pathlib import Path
-from types import ModuleType
-from typing import Any
 
-PRECISIONS = ("fp32", "int4", "q4")  # the builder's for the CPU, and q4: the base's own 4-bit grid
-GRID = "q4"
-INFO = "export_info.json"
-
-
-class ExportError(ValueError):
-    """An export that cannot be made or an ONNX folder that cannot be used; the message says why."""
-
-
-def require_genai() -> ModuleType:
-    """The ``onnxruntime_genai`` module; ``ExportError`` saying how to install it when it is missing."""
-    try:
-        import onnxruntime_genai
-    except ImportError:
-        raise ExportError(
-            "onnxruntime-genai is not installed: pip install 'edgejson-maaza[edge]' "
-            "(or: pip install onnxruntime-genai onnx onnx_ir)"
-        ) from None
-    return onnxruntime_genai
-
-
-@dataclass(frozen=True)
-class Quantization:
-    """Weight-only (MatMulNBits) quantization settings of an int4 build, passed to the builder as-is."""
-
-    block_size: int = 32
-    accuracy_level: int = 4  # minimum compute precision of the quantized MatMuls: 1 fp32, 2 fp16, 3 bf16, 4 int8
-
-    def options(self) -> list[str]:
-        """The builder's ``--extra_options`` for these settings."""
-        return [f"block_size={self.block_size}", f"accuracy_level={self.accuracy_level}"]
-
-
-@dataclass(frozen=True)
-class ExportInfo:
-    """``export_info.json`` of an ONNX folder: what was merged and built."""
-
-    base: str
-    adapter: str | None
-    adapter_sha256: str | None
-    precision: str
-    parameters: int
-    size_mb: float  # the folder's files on disk, this file and the README aside
-    quantization: dict[str, Any] | None = None
-    model_mb: float | None = None  # model.onnx and its data: what ONNX Runtime loads (None: not recorded)
-    builder: str = field(default_factory=lambda: _version("onnxruntime-genai"))
-
-
-def _version(package: str) -> str:
-    try:
-        return f"{package} {version(package)}"
-    except PackageNotFoundError:
-        return package
-
-
-def _mb(files: Iterable[Path]) -> float:
-    return round(sum(p.stat().st_size for p in files) / 1e6, 1)
-
-
-def folder_mb(folder: Path) -> float:
-    """Size on disk of the files in ``folder`` (not recursive), ``export_info.json`` and README.md aside, in MB."""
-    return _mb(p for p in Path(folder).iterdir() if p.is_file() and p.name not in (INFO, "README.md"))
-
-
-def model_mb(folder: Path) -> float:
-    """Size on disk of the ONNX model and its external data (``model.onnx*``) in ``folder``, in MB."""
-    return _mb(Path(folder).glob("model.onnx*"))
-
-
-def read_export_info(folder: str | os.PathLike) -> ExportInfo:
-    """The ``export_info.json`` of an ONNX folder; ``ExportError`` when the folder was not made by ``maaza export``."""
-    path = Path(folder) / INFO
-    if not path.is_file():
-        raise ExportError(f"{folder} is not a folder made by `maaza export`: {path} does not exist")
-    try:
-        return ExportInfo(**json.loads(path.read_text(encoding="utf-8")))
-    except (json.JSONDecodeError, TypeError) as err:
-        raise ExportError(f"{path}: not an export record ({err})") from None
+from maaza.export.info import (
+    GRID,
+    INFO,
+    PRECISIONS,
+    ExportError,
+    ExportInfo,
+    Quantization,
+    folder_mb,
+    model_mb,
+    require_genai,
+)
 
 
 def merge(model: str, adapter: str | os.PathLike, out: Path) -> tuple[Path, int]:
@@ -144,10 +73,10 @@ def check_loads(folder: Path, failure: str) -> Path:
 
 def build_on_grid(model: str, adapter: str | os.PathLike, out: Path) -> tuple[Path, str]:
     """Build the base alone at fp32, then rewrite it onto its own grid with the adapter beside it
-    (``maaza.grid_export.regrid``), then load what it wrote; the folder and its settings. ``ExportError`` when the
+    (``maaza.export.grid.regrid``), then load what it wrote; the folder and its settings. ``ExportError`` when the
     base is not on such a grid."""
     from maaza.bases import resolve_base
-    from maaza.grid_export import SETTINGS, lora_factors, regrid
+    from maaza.export.grid import SETTINGS, lora_factors, regrid
 
     with tempfile.TemporaryDirectory(prefix="maaza-grid-") as tmp:
         base = build(Path(resolve_base(model)), Path(tmp) / "fp32", "fp32", Quantization())

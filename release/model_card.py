@@ -3,7 +3,7 @@
 The Hub ids it names (the dataset, the Space that publishes ``results/``, the adapter's own repo) come from the
 release file, ``release.yaml``.
 
-Usage: ``python -m maaza.card maaza_models/maaza-mlm-135m-json`` (writes the adapter folder's ``README.md``)
+Usage: ``python -m release.model_card maaza_models/maaza-mlm-135m-json`` (writes the adapter folder's ``README.md``)
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
 from edgejson.schemas import BANDS
 from maaza.bases import BASES
-from maaza.curve import CURVE_FILE
-from maaza.results import MODES, RUNS, ResultsError, Run, headline, read_run, results_files
+from maaza.evaluation.curve import CURVE_FILE
+from maaza.evaluation.results import MODES, RUNS, ResultsError, Run, headline, read_run, results_files
 
 TEMPLATE = Path(__file__).with_name("model_card_template.md")
 INDEXED = {"json_exact": "JSONExact", "field_f1": "FieldF1", "leaf_f1": "Leaf F1", "schema_valid": "Schema-valid"}
@@ -457,7 +457,7 @@ def make_card(
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m maaza.card", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m release.model_card", description=__doc__.splitlines()[0])
     parser.add_argument("adapter_dir", type=Path, help="the adapter folder (adapter files + training_info.json)")
     parser.add_argument("--results", type=Path, help="its results files (default results/<adapter folder name>)")
     parser.add_argument("--all-results", type=Path, default=Path("results"), help="every model's (default results)")
@@ -468,7 +468,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         card = make_card(args.adapter_dir, Hub.from_release(args.release), args.results, args.all_results)
     except CardError as err:
-        parser.exit(2, f"maaza.card: error: {err}\n")
+        parser.exit(2, f"release.model_card: error: {err}\n")
     card.save(args.adapter_dir / "README.md")
     results = args.results or args.all_results / args.adapter_dir.name
     print(f"{args.adapter_dir / 'README.md'}: written from {results}/")

@@ -16,7 +16,7 @@ from transformers import AutoTokenizer
 from edgejson import build_messages, format_answer
 from edgejson.formats import PATTERNS
 from maaza.cli import main
-from maaza.constrained import SchemaConstraint
+from maaza.inference.constrained import SchemaConstraint
 
 METRIC_DIR = Path(__file__).resolve().parents[2] / "metrics" / "edgejson"
 FORMS = {  # key: (format, a value in a form a text writes)

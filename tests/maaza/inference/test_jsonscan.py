@@ -3,7 +3,7 @@
 import pytest
 
 from edgejson.answer import read_answer
-from maaza.jsonscan import ObjectScanner
+from maaza.inference.jsonscan import ObjectScanner
 
 
 def _fed(chunks: list[str]) -> list[bool]:

@@ -1,5 +1,5 @@
 """Results files are never lost nor mislabelled: one file per run, written whole, and every check made before the
-model loads (``edgejson-eval`` and ``maaza.results``)."""
+model loads (``edgejson-eval`` and ``maaza.evaluation.results``)."""
 
 import json
 import os
@@ -11,7 +11,7 @@ from maaza_tiny import CLOSED_SCHEMA, TEXTS, run_eval, write_jsonl
 from tiny_models import save_taught_model
 
 from edgejson import build_messages
-from maaza.results import DataInfo, ModelInfo, Run, write_run
+from maaza.evaluation.results import DataInfo, ModelInfo, Run, write_run
 
 SURROGATE_SCHEMA = {"type": "object", "properties": {"emoji": {"type": "string"}}, "required": ["emoji"]}
 HALF_AN_EMOJI = '{"emoji": "\\ud83d"}'  # what small models emit: an escaped lone surrogate

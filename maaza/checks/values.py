@@ -5,7 +5,7 @@ A small model gets values wrong in a few ways that the text itself can show up, 
 
 - it converts a date or a clock time wrongly (``2 April 2025`` as ``2025-04-20``, ``6:14 AM`` as ``17:14``): a date
   or date-time the text never states is set to the one it states that is nearest, character by character
-  (``maaza.dates`` reads them; a tie, or a text that states none, leaves the value alone);
+  (``maaza.checks.dates`` reads them; a tie, or a text that states none, leaves the value alone);
 - it stops copying a number at its thousands comma (``7`` of ``7,457.53``): a number the text never states becomes
   the comma-grouped number it begins, when the text writes exactly one;
 - it fills an optional key that the text lacks with a value seen in training (a fee of 0.5, a sex, a category): an
@@ -42,8 +42,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from edgejson.answer import schema_validator, validation_errors
-from maaza.dates import stated_dates, stated_datetimes
-from maaza.key_check import Path, dotted, optional_keys, without
+from maaza.checks.dates import stated_dates, stated_datetimes
+from maaza.checks.keys import Path, dotted, optional_keys, without
 
 RULE = (  # as results files record it
     "after decoding, a date or date-time the text never states is set to the nearest one it states, a number cut at "
@@ -53,7 +53,7 @@ RULE = (  # as results files record it
     "and a number stated once that array items hold under the same key stays only with the item whose strings lie "
     "nearest it; an optional array goes whose every number and string is a copy (held outside it too, and more "
     "often in all than the text states it, where it does), and so does an object item after an array's first when "
-    "more than half of its numbers and strings are copies (maaza.value_check)"
+    "more than half of its numbers and strings are copies (maaza.checks.values)"
 )
 # Not the hour or minutes of 6:14, nor digits inside a word (A380), but each side of a size (25x47x77, 25×47).
 DIGITS = re.compile(r"(?:(?<![\w.:])|(?<=\d[x×]))[-+]?\d[\d,]*(?:\.\d+)?(%?)(?!\d|:\d)")

@@ -24,10 +24,11 @@ from edgejson import build_messages
 from maaza import harness
 from maaza.adapters import adapter_hash
 from maaza.cli import main
-from maaza.export import ExportError, check_loads, folder_mb
-from maaza.extract import Extractor
-from maaza.onnx_engine import OnnxModel
-from maaza.results import headline, read_run
+from maaza.evaluation.results import headline, read_run
+from maaza.export.build import check_loads
+from maaza.export.info import ExportError, folder_mb
+from maaza.inference.extract import Extractor
+from maaza.inference.onnx_engine import OnnxModel
 
 pytest.importorskip("onnxruntime_genai")
 HIDDEN = 64  # ONNX Runtime's attention wants heads of a multiple of 16 values: 4 heads of 16

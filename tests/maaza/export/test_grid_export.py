@@ -11,8 +11,8 @@ from transformers import LlamaForCausalLM
 
 from maaza.adapters import adapter_hash
 from maaza.cli import main
-from maaza.export import folder_mb
-from maaza.extract import Extractor
+from maaza.export.info import folder_mb
+from maaza.inference.extract import Extractor
 
 pytest.importorskip("onnxruntime_genai")
 HIDDEN = 64  # two blocks of 32 per row; ONNX Runtime's attention wants heads of 16 values

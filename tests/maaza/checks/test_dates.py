@@ -1,8 +1,8 @@
-"""maaza.dates reads the dates and date-times a text states, as English texts write them, and no others."""
+"""maaza.checks.dates reads the dates and date-times a text states, as English texts write them, and no others."""
 
 import pytest
 
-from maaza.dates import stated_dates, stated_datetimes
+from maaza.checks.dates import stated_dates, stated_datetimes
 
 
 @pytest.mark.parametrize(

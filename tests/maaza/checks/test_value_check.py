@@ -11,8 +11,8 @@ from maaza_tiny import OPTIONAL_SCHEMA, TEXTS, eval_optional_ticket, run_command
 
 from edgejson.answer import schema_validator, validation_errors
 from edgejson_dataset.build import DATASET_DIR
+from maaza.checks.values import check_values
 from maaza.cli import main
-from maaza.value_check import check_values
 
 ORDER = {
     "type": "object",

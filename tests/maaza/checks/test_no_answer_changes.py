@@ -12,9 +12,9 @@ import pytest
 from edgejson.answer import read_answer
 from edgejson.schemas import parse_schema
 from edgejson_dataset.build import DATASET_DIR
-from maaza.key_check import dotted, optional_keys, without
-from maaza.results import results_files
-from maaza.value_check import RULE, check_values
+from maaza.checks.keys import dotted, optional_keys, without
+from maaza.checks.values import RULE, check_values
+from maaza.evaluation.results import results_files
 
 RESULTS = Path(__file__).resolve().parents[2] / "results"
 # The rules v0.5 was released with: its results files record them (older files, made under earlier rules, differ on

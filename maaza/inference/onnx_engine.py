@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from maaza.export import ExportError, read_export_info, require_genai
+from maaza.export.info import ExportError, read_export_info, require_genai
 
 # llguidance options: no whitespace, compact separators.
 COMPACT = {"whitespace_flexible": False, "item_separator": ",", "key_separator": ":"}
@@ -79,7 +79,7 @@ class OnnxModel:
 
     def log_likelihoods(self, prompt: list[int], completions: list[list[int]]) -> list[float]:
         """The log-likelihood of each completion after ``prompt``: the prompt is encoded once, each completion appended
-        to it and rewound (``maaza.key_check`` on this engine)."""
+        to it and rewound (``maaza.checks.keys`` on this engine)."""
         longest = len(prompt) + max(map(len, completions))
         params = self.og.GeneratorParams(self.model)
         params.set_search_options(do_sample=False, max_length=min(self.context, longest), batch_size=1)

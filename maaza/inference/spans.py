@@ -25,7 +25,7 @@ RULE = (  # as results files record it
     "constrained decoding: a free-form string value (type string; no enum, const or pattern; no format, or one of "
     f"{', '.join(SPAN_FORMATS)}) takes only "
     "tokens that keep it a span of the text (JSON-escaped); when none of the likeliest allowed tokens does, the "
-    "string ends (maaza.spans)"
+    "string ends (maaza.inference.spans)"
 )
 
 

@@ -5,7 +5,8 @@ end (an email with no "@", half a date) is first completed with the shortest tex
 
 xgrammar was picked over llguidance by measurement on the 135M base (``scripts/bench_inference.py`` prints both).
 
-With ``spans`` (the request texts), a free-form string value must also be a span of its text (``maaza.spans``).
+With ``spans`` (the request texts), a free-form string value must also be a span of its text
+(``maaza.inference.spans``).
 
 ``format`` is an annotation: a date, time or date-time may take any form a text writes it in (``text_formats``), so a
 model copying ``2005-07-03T17:42:53.545351`` is not made to add a zone the text lacks.
@@ -27,8 +28,8 @@ import xgrammar as xgr
 from transformers import LogitsProcessor, PreTrainedTokenizerBase
 
 from edgejson.formats import PATTERNS as TEXT_FORMATS
-from maaza.onnx_engine import rewritten
-from maaza.spans import JsonCursor, escaped
+from maaza.inference.onnx_engine import rewritten
+from maaza.inference.spans import JsonCursor, escaped
 
 CLOSE_BONUS = 1e4  # per unit of closing_bonus: more than any gap between two logits
 # What a string is completed with when its format forbids its end: enough for email, date and date-time. One digit
@@ -81,7 +82,7 @@ class SchemaConstraint:
 
         ``finished[i]`` is truthy once row ``i`` is done (its later tokens are padding), ``closing[i]`` once it should
         close its object as soon as it can; the caller keeps both current. ``spans[i]``: the text row ``i`` extracts
-        from, whose spans its free-form strings must be (``maaza.spans``).
+        from, whose spans its free-form strings must be (``maaza.inference.spans``).
         """
         grammars = [self.compile(schema) for schema in schemas]
         return SchemaLogitsProcessor(grammars, self, schemas, finished, closing, spans)

@@ -24,14 +24,14 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from edgejson import format_answer
 from edgejson.schemas import key_words
-from maaza.onnx_engine import OnnxModel
+from maaza.inference.onnx_engine import OnnxModel
 
 Path = tuple[str | int, ...]  # keys and array indexes from the answer's root
 BATCH = 16  # answers scored in one forward pass
 RULE = (  # as results files record it
     "after decoding, each optional key of the answer is dropped when the model gives the whole answer (compact JSON + "
     "EOS) a higher log-likelihood without it, unless it holds an object or array and the text names its key (the "
-    "first five letters of a word of the key, of three letters or more, start a word of the text) (maaza.key_check)"
+    "first five letters of a word of the key, of three letters or more, start a word of the text) (maaza.checks.keys)"
 )
 
 

@@ -7,7 +7,7 @@ from tiny_models import save_taught_model
 
 from edgejson import build_messages
 from maaza import Extractor
-from maaza.key_check import check_keys, log_likelihoods, names
+from maaza.checks.keys import check_keys, log_likelihoods, names
 
 TEAM = {
     "type": "object",

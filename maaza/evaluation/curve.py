@@ -9,7 +9,7 @@ The curve records its run (recipe, adapter folder, and the CPU and minutes of it
 curve written beside another adapter (``--out``: a rerun of a released recipe whose own checkpoints were not kept)
 says whose checkpoints it scored.
 
-Usage: ``python -m maaza.curve --recipe maaza_models/recipes/maaza-mlm-135m-json.yaml [--out DIR]`` (its
+Usage: ``python -m maaza.evaluation.curve --recipe maaza_models/recipes/maaza-mlm-135m-json.yaml [--out DIR]`` (its
 ``output_dir`` holds the checkpoints, its ``adapter_dir`` keeps their results files and, unless ``--out`` names
 another folder, receives the curve; its base and dataset score them)
 """
@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from maaza.results import read_run
+from maaza.evaluation.results import read_run
 
 CURVE_FILE = "learning_curve.json"
 PLOT_FILE = "learning_curve.png"
@@ -54,7 +54,7 @@ def checkpoints(run_dir: Path) -> list[tuple[int, float, Path]]:
 
 
 def _score(model: str, folder: Path, name: str, limit: int, dataset_dir: Path, results_dir: Path) -> float:
-    from maaza.harness import evaluate_model  # torch and the metric load only when something is scored
+    from maaza.evaluation.harness import evaluate_model  # torch and the metric load only when something is scored
 
     split, data = ("validation", None) if name == "seen" else (None, dataset_dir / SLICES[name])
     for path in sorted((results_dir / folder.name).glob("*.json")):  # scored before: read back, not scored again
@@ -142,7 +142,7 @@ def plot(curve: dict[str, Any], out: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads OpenMP: see maaza/cli.py
-    parser = argparse.ArgumentParser(prog="python -m maaza.curve", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m maaza.evaluation.curve", description=__doc__.splitlines()[0])
     parser.add_argument("--recipe", type=Path, required=True, help="the training recipe (YAML) of the run")
     parser.add_argument("--limit", type=int, default=40, help="rows of each validation slice (default 40)")
     parser.add_argument("--out", type=Path, help="where the curve goes (default: the recipe's adapter_dir)")

@@ -8,7 +8,7 @@ from trl import apply_chat_template
 from edgejson import build_messages, format_answer
 from maaza import Extractor
 from maaza.bases import PLAIN_CHAT_TEMPLATE, load_base
-from maaza.extract import CLOSE_TOKENS
+from maaza.inference.extract import CLOSE_TOKENS
 
 
 @pytest.fixture(scope="module")

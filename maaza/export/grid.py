@@ -32,7 +32,7 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
-from maaza.export import ExportError
+from maaza.export.info import ExportError
 
 BLOCK = 32
 ENERGY = 0.99  # the share of each adapter update's squared norm its stored rank keeps (0.995: 100.7 MB for v0.3)

@@ -4,10 +4,10 @@ model card, the README table and the leaderboard use.
 A file is named after everything that tells runs apart, so two different runs never share one:
 ``<model>/<data>[-constrained][-spans][-keycheck][-valuecheck][-<engine>-<precision>][-first<N>].json``, where
 ``<model>`` is the adapter's folder name (else the model's), ``<data>`` the EdgeJSON split or, for a data file, its
-stem and the fingerprint of its rows, ``-spans`` marks constrained decoding with the span rule (``maaza.spans``),
-``-keycheck`` a run with the optional-key check (``maaza.key_check``), ``-valuecheck`` one with the value check
-(``maaza.value_check``), ``-<engine>-<precision>`` a run on another engine than torch (``-onnx-int4``), and
-``-first<N>`` a run on the first N rows only.
+stem and the fingerprint of its rows, ``-spans`` marks constrained decoding with the span rule
+(``maaza.inference.spans``), ``-keycheck`` a run with the optional-key check (``maaza.checks.keys``), ``-valuecheck``
+one with the value check (``maaza.checks.values``), ``-<engine>-<precision>`` a run on another engine than torch
+(``-onnx-int4``), and ``-first<N>`` a run on the first N rows only.
 
 Usage: ``path = write_run(run, Path("results"))``; ``best = headline(read_run(p) for p in results_files(folder))``
 """
@@ -93,17 +93,17 @@ class Run:
 
     @property
     def key_check(self) -> bool:
-        """Whether the run dropped the optional keys its model found unlikely (``maaza.key_check``)."""
+        """Whether the run dropped the optional keys its model found unlikely (``maaza.checks.keys``)."""
         return bool(self.decoding.get("key_check"))
 
     @property
     def spans(self) -> bool:
-        """Whether constrained decoding kept free-form strings to spans of the text (``maaza.spans``)."""
+        """Whether constrained decoding kept free-form strings to spans of the text (``maaza.inference.spans``)."""
         return bool(self.decoding.get("spans"))
 
     @property
     def value_check(self) -> bool:
-        """Whether the run held the answers' values to the text (``maaza.value_check``)."""
+        """Whether the run held the answers' values to the text (``maaza.checks.values``)."""
         return bool(self.decoding.get("value_check"))
 
     @property
