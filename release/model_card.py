@@ -22,7 +22,16 @@ from huggingface_hub import EvalResult, ModelCard, ModelCardData
 from edgejson.schemas import BANDS
 from maaza.bases import BASES
 from maaza.evaluation.curve import CURVE_FILE
-from maaza.evaluation.results import MODES, RUNS, ResultsError, Run, headline, read_run, results_files
+from maaza.evaluation.results import (
+    MODES,
+    RUNS,
+    ResultsError,
+    Run,
+    headline,
+    read_run,
+    recommended_mode,
+    results_files,
+)
 
 TEMPLATE = Path(__file__).with_name("model_card_template.md")
 INDEXED = {"json_exact": "JSONExact", "field_f1": "FieldF1", "leaf_f1": "Leaf F1", "schema_valid": "Schema-valid"}
@@ -281,36 +290,6 @@ def failure_summary(run: Run) -> str:
     examples)``."""
     counts = sorted(((n, kind) for kind, n in run.value("scores.failures").items() if n), reverse=True)
     return ", ".join(f"{FAILURES.get(kind, kind)} ({n} examples)" for n, kind in counts) or "none"
-
-
-def _exact_on(run: Run, ids: set[str]) -> float:
-    """JSONExact of ``run`` over the examples in ``ids``."""
-    scores = [example["scores"]["json_exact"] for example in run.examples if example["id"] in ids]
-    return sum(scores) / len(scores)
-
-
-def _preference(run: Run) -> tuple[bool, bool, bool, bool]:
-    """How ties between modes break: constrained first (its output is schema-valid by construction), then the mode
-    without the key check (it costs a scoring pass), then the one without the span rule, then the one without the
-    value check (the fewer rules)."""
-    return run.constrained, not run.key_check, not run.spans, not run.value_check
-
-
-def recommended_mode(runs: dict[tuple[str, str], Run]) -> tuple[str, str | None]:
-    """The decoding mode the card recommends, and what decided it: the mode with the highest JSONExact on the
-    examples of test that every mode run on test scored, else likewise on test_unseen (ties: :func:`_preference`);
-    with no split run in two modes, the preferred mode that ran, and nothing decided. What decided it, as the card says
-    it: "`test`" or "`test` (the 120 examples both modes scored)"."""
-    for split in ("test", "test_unseen"):
-        scored = [run for (on, _), run in runs.items() if on == split]
-        common = set.intersection(*(set(_ids(run)) for run in scored)) if len(scored) > 1 else set()
-        if not common:
-            continue
-        best = max(scored, key=lambda run: (_exact_on(run, common), _preference(run)))
-        every = all(len(run.examples) == len(common) for run in scored)
-        some = f" (the {len(common)} examples {'both' if len(scored) == 2 else f'all {len(scored)}'} modes scored)"
-        return best.mode, f"`{split}`" + ("" if every else some)
-    return max(runs.values(), key=_preference).mode, None
 
 
 def extract_flags(run: Run) -> str:
