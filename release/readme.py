@@ -1,5 +1,9 @@
 """The README's results table, generated from the committed result files (never typed).
 
+One row per released model (a model repo of ``release.yaml``, its ``results:`` folder) and per zero-shot baseline; per
+split, JSONExact greedy and in the model's recommended decoding (its card's rule,
+:func:`maaza.evaluation.results.recommended_mode`). Other adapters, engines and modes stay in ``results/``.
+
 Usage: ``python -m release.readme`` rewrites the block between the markers in README.md; ``--check`` only compares.
 """
 
@@ -7,65 +11,85 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Collection
 from pathlib import Path
 
-from maaza.evaluation.results import RUNS, ResultsError, Run, decoding_mode, headline, read_run, results_files
+from maaza.evaluation.results import (
+    SPLITS,
+    ResultsError,
+    Run,
+    decoding_mode,
+    default_models,
+    headline,
+    read_run,
+    recommended_mode,
+    results_files,
+)
+from release.config import ReleaseError, load_release
 
 START, END = "<!-- results:start -->", "<!-- results:end -->"
-MODES = (
-    decoding_mode(False),
-    decoding_mode(True),
-    decoding_mode(True, key_check=True, spans=True),
-    decoding_mode(True, key_check=True, spans=True, value_check=True),
+GREEDY = decoding_mode(False)
+LEGEND = (
+    "JSONExact per split, greedy and in the model's recommended decoding (its card's rule: the mode with the highest "
+    "JSONExact on test; a zero-shot baseline ran greedy only), each from the model's run on the most examples. "
+    "(first N): only the first N examples of the split were scored; †: the answer budget came from the expected "
+    "answer (runs made before 0.2)."
 )
-COLUMNS = tuple((split, mode) for split, mode in RUNS if mode in MODES)  # COLUMNS[0]: test, greedy
 
 
-def _cell(value: float | None, percent: bool = True) -> str:
-    if value is None:
+def released_results(release_file: Path) -> set[str]:
+    """The results folders (model labels) of the model repos that ``release_file`` publishes."""
+    return {repo.results.name for repo in load_release(release_file).repos if repo.results}
+
+
+def _cell(run: Run | None) -> str:
+    """``65.5%``, ``21.7% (first 120)`` for a run on the first N examples only, ``†`` after it when the run sized its
+    answer budget from the expected answer; ``–`` for no run."""
+    if run is None:
         return "–"
-    return f"{100 * value:.1f}%" if percent else f"{value:.3f}"
+    first = f" (first {run.dataset.examples})" if run.dataset.limit else ""
+    budget = "†" if run.budget_rule == "expected answer" else ""
+    return f"{100 * run.value('scores.json_exact'):.1f}%{first}{budget}"
 
 
-def results_table(results_dir: Path) -> str:
-    """One markdown row per evaluated model, best test JSONExact first; each cell from the model's headline run of
-    that split and decoding (its run on the most examples; runs on other data files are no split)."""
-    models: dict[str, dict] = {}
-    best = headline(read_run(path) for path in results_files(results_dir))
-    for (label, split, mode), run in best.items():
-        row = models.setdefault(label, {"params": run.model.parameters, "adapter": bool(run.model.adapter)})
-        row.setdefault("runs", {})[(split, mode)] = run
-    exact_columns = [f"{split} JSONExact" + ("" if mode == MODES[0] else f", {mode}") for split, mode in COLUMNS]
-    lines = [
-        f"| Model | Params | Type | {exact_columns[0]} | test leaf F1 | {' | '.join(exact_columns[1:])} "
-        "| tokens/s (test) | examples (test) | answer budget (test) |",
-        "|---|---:|---|" + "---:|" * (len(COLUMNS) + 3) + "---|",
-    ]
+def _row(label: str, runs: dict[tuple[str, str], Run], mode: str) -> list[str]:
+    """A model's row: per split its greedy cell, then its recommended mode's (``= greedy`` when that is greedy)."""
+    model = next(iter(runs.values())).model
+    cells = []
+    for split in SPLITS:
+        greedy = runs.get((split, GREEDY))
+        cells += [_cell(greedy), "= greedy" if mode == GREEDY and greedy else _cell(runs.get((split, mode)))]
+    return [label, f"{model.parameters / 1e6:.0f}M", "LoRA fine-tuned" if model.adapter else "zero-shot", mode, *cells]
 
-    def exact(row: dict, run: tuple[str, str]) -> float | None:
-        return row["runs"][run].value("scores.json_exact") if run in row["runs"] else None
 
-    for name, row in sorted(models.items(), key=lambda item: (-(exact(item[1], COLUMNS[0]) or -1), item[0])):
-        test: Run | None = row["runs"].get(COLUMNS[0])
-        cells = [
-            name,
-            f"{row['params'] / 1e6:.0f}M",
-            "LoRA fine-tuned" if row["adapter"] else "zero-shot",
-            _cell(exact(row, COLUMNS[0])),
-            _cell(test.value("scores.leaf_f1") if test else None, percent=False),
-            *(_cell(exact(row, run)) for run in COLUMNS[1:]),
-            f"{test.value('performance.tokens_per_s'):.1f}" if test else "–",
-            str(test.dataset.examples) if test else "–",
-            test.budget_rule if test else "–",
-        ]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+def results_table(results_dir: Path, released: Collection[str]) -> str:
+    """The rows of :func:`maaza.evaluation.results.default_models`, best JSONExact on test in the recommended mode
+    first (none last), then the legend, naming the adapters left out."""
+    runs = [read_run(path) for path in results_files(results_dir)]
+    models = default_models(runs, released)
+    modes = {label: recommended_mode(model_runs)[0] for label, model_runs in models.items()}
+
+    def rank(label: str) -> tuple[float, str]:
+        test = models[label].get(("test", modes[label]))
+        return -(test.value("scores.json_exact") if test else -1), label
+
+    header = ["Model", "Params", "Type", "Recommended decoding"]
+    header += [f"{split} {which}" for split in SPLITS for which in ("greedy", "recommended")]
+    lines = ["| " + " | ".join(header) + " |", "|---|---:|---|---|" + "---:|" * 2 * len(SPLITS)]
+    lines += ["| " + " | ".join(_row(label, models[label], modes[label])) + " |" for label in sorted(models, key=rank)]
+    others = sorted({label for label, _, _ in headline(runs)} - set(models))
+    left_out = (
+        f" Other adapters in `results/`: {', '.join(others)}; they, the ONNX builds and the other decoding modes "
+        "are on the Space's leaderboard (*Show all runs*)."
+    )
+    return "\n".join([*lines, "", LEGEND + (left_out if others else "")])
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m release.readme", description=__doc__.splitlines()[0])
     parser.add_argument("--readme", type=Path, default=Path("README.md"))
     parser.add_argument("--results", type=Path, default=Path("results"))
+    parser.add_argument("--release", type=Path, default=Path("release.yaml"), help="whose model repos are released")
     parser.add_argument("--check", action="store_true", help="exit 1 when the README's table is out of date")
     args = parser.parse_args(argv)
     text = args.readme.read_text(encoding="utf-8")
@@ -75,10 +99,11 @@ def main(argv: list[str] | None = None) -> int:
     head, rest = text.split(START, 1)
     _, tail = rest.split(END, 1)
     try:
-        updated = f"{head}{START}\n{results_table(args.results)}\n{END}{tail}"
-    except ResultsError as err:
+        table = results_table(args.results, released_results(args.release))
+    except (ResultsError, ReleaseError) as err:
         print(err, file=sys.stderr)
         return 1
+    updated = f"{head}{START}\n{table}\n{END}{tail}"
     if args.check:
         if updated != text:
             print(f"{args.readme}: the results table is out of date; run `python -m release.readme`", file=sys.stderr)
