@@ -20,12 +20,12 @@ from typing import Any
 import gradio as gr
 from catalog import ADAPTER, ZERO_SHOT, Catalog
 from checks import LIMITS, MAX_SECONDS, MAX_TEXT_CHARS, InputError, check_options, check_text, pretty, read_schema
-from leaderboard import DECODINGS, TYPES, accuracy_plot, filter_leaderboard, load_leaderboard, load_reference
+from leaderboard import EVERY, TYPES, load_leaderboard, load_reference, released_adapters
 from paths import find_dir
 
 from edgejson.answer import patterns_until, schema_validator, validation_errors
 from edgejson.schemas import complexity_of, load_schema, schema_ids
-from maaza.evaluation.results import FILE_NAME
+from maaza.evaluation.results import FILE_NAME, MODES
 from maaza.inference.extract import Generation
 
 TITLE = "EdgeJSON + Maaza"
@@ -190,35 +190,37 @@ def extract_tab(demo: gr.Blocks, catalog: Catalog, examples: dict[str, list[dict
 
 
 def leaderboard_tab() -> None:
-    """The Leaderboard tab: committed results, filtered, with their plot and the original release for reference."""
+    """The Leaderboard tab: a row per released model and baseline (every run behind a toggle), its plot, and the
+    original release for reference."""
     results_dir = find_dir("results")
-    table, problems = load_leaderboard(results_dir)
+    board = load_leaderboard(results_dir, released_adapters())
     reference, caveat = load_reference(results_dir)
-    max_params = max(100, 100 * math.ceil(table["Params (M)"].max() / 100)) if len(table) else 1000
-    splits = sorted(set(table["Split"]) | {"test", "test_unseen"}, key=lambda name: (name != "test", name))
-
-    def leaderboard(split: str, query: str, types: list[str], decodings: list[str], limit: float):
-        rows = filter_leaderboard(table, split, query, types, decodings, limit)
-        return rows, accuracy_plot(rows)
+    params = board.runs["Params (M)"]
+    max_params = max(100, 100 * math.ceil(params.max() / 100)) if len(params) else 1000
 
     gr.Markdown(
         LEADERBOARD_INTRO
-        + ("" if len(table) else "\n\n**No results files are committed yet.**")
-        + "".join(f"\n\n⚠ Skipped {html.escape(p)}" for p in problems)
+        + ("" if len(board.runs) else "\n\n**No results files are committed yet.**")
+        + "".join(f"\n\n⚠ Skipped {html.escape(p)}" for p in board.problems)
     )
-    with gr.Row():
+    with gr.Row(equal_height=True):
         query = gr.Textbox("", label="Search models", placeholder="e.g. maaza", scale=2)
-        split = gr.Radio(splits, value="test", label="Split", info="test_unseen: schemas no model was trained on")
         types = gr.CheckboxGroup(list(TYPES), value=list(TYPES), label="Type")
-        decodings = gr.CheckboxGroup(list(DECODINGS), value=list(DECODINGS), label="Decoding")
         limit = gr.Slider(0, max_params, value=max_params, step=1, label="Max parameters (M)")
-    board_rows, board_plot = leaderboard("test", "", list(TYPES), list(DECODINGS), max_params)
-    board = gr.Dataframe(board_rows, interactive=False, pinned_columns=1, elem_id="leaderboard")
-    plot = gr.Plot(board_plot, show_label=False)
+        show_all = gr.Checkbox(
+            label="Show all runs", info="older releases, ONNX builds and every decoding mode: a row per run"
+        )
+    with gr.Row(equal_height=True):
+        split = gr.Radio(board.splits, value="test", label="Split", info="the plot's; with all runs, the table's too")
+        decoding = gr.Dropdown([EVERY, *MODES], value=EVERY, label="Decoding", visible=False)
+    table, figure = board.view("", list(TYPES), max_params, False, "test", EVERY)
+    rows = gr.Dataframe(table, interactive=False, pinned_columns=1, elem_id="leaderboard")
+    plot = gr.Plot(figure, show_label=False)
     gr.Markdown(f"### Reference: the original EdgeJSON v3 release (not comparable)\n{caveat}")
     gr.Dataframe(reference, interactive=False, elem_id="reference")
-    filters = [split, query, types, decodings, limit]
-    gr.on([c.change for c in filters], leaderboard, filters, [board, plot], api_name="leaderboard", **FAST)
+    filters = [query, types, limit, show_all, split, decoding]
+    gr.on([c.change for c in filters], board.view, filters, [rows, plot], api_name="leaderboard", **FAST)
+    show_all.change(lambda on: gr.update(visible=on), show_all, decoding, api_visibility="private", **FAST)
 
 
 def build_demo(catalog: Catalog) -> gr.Blocks:
@@ -239,14 +241,16 @@ def build_demo(catalog: Catalog) -> gr.Blocks:
 
 
 LEADERBOARD_INTRO = (
-    f"Every row is a committed results file (`results/<model>/{FILE_NAME}`, "
-    "written by "
-    "`edgejson-eval`): per model, split and decoding, the run on the most examples; nothing here is typed by hand. "
-    "**JSONExact %**: answers equal to the expected object; **FieldF1**: top-level keys (the original metric); "
-    "**Leaf F1**: every nested value; **Valid %**: answers valid against their JSON Schema; "
-    "**Simple / Medium / Complex %**: JSONExact per band; **Size**: the base's GGUF file plus the adapter. "
-    "**p50** (median latency per example, batches of 8) and **Tok/s** (generated tokens per second) are measured on "
-    "the **Machine** named; compare them only between rows of the same machine. **N**: examples scored."
+    f"Every number comes from a committed results file (`results/<model>/{FILE_NAME}`, written by `edgejson-eval`): "
+    "per model, split and decoding, the run on the most examples; nothing here is typed by hand. "
+    "By default a row per released Maaza adapter and per zero-shot baseline: its **JSONExact %** (answers equal to "
+    "the expected object) on each split, **greedy** and in its **recommended** decoding (the mode its card "
+    "recommends, the best on test; a baseline ran greedy only); **N**: examples scored on each split. "
+    "**Show all runs** adds older releases, ONNX builds and every decoding mode, a row per run: "
+    "**FieldF1**: top-level keys (the original metric); **Leaf F1**: every nested value; **Valid %**: answers valid "
+    "against their JSON Schema; **Simple / Medium / Complex %**: JSONExact per band; **Size**: the base's GGUF file "
+    "plus the adapter. **p50** (median latency per example, batches of 8) and **Tok/s** (generated tokens per second) "
+    "are measured on the **Machine** named; compare them only between rows of the same machine."
 )
 ABOUT = f"""
 ## The dataset

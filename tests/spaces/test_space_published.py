@@ -53,16 +53,28 @@ def published(tiny_model, launch, tmp_path_factory):
 def board(published):
     client = Client(published["url"], verbose=False)
 
-    def query(**filters):  # split, query, types, decodings, limit; the Space's defaults for the others
+    def query(**filters):  # query, types, limit, show_all, split, decoding; the Space's defaults for the others
         table, _plot = client.predict(**filters, api_name="/leaderboard")
         return [dict(zip(table["headers"], row, strict=True)) for row in table["data"]]
 
     return query
 
 
-def test_the_row_shows_the_results_file(board, published, tiny_model):
+def test_the_default_row_is_the_baseline_greedy_on_each_split(board, published, tiny_model):
     results = published["results"]
     (row,) = board()
+    exact = round(100 * results["scores"]["json_exact"], 1)
+    assert row["Model"] == tiny_model.name and row["Type"] == "zero-shot"
+    assert row["Recommended decoding"] == "greedy"
+    assert row["test greedy"] == row["test recommended"] == exact
+    assert row["test_unseen greedy"] is None and row["test_styles recommended"] is None
+    assert row["N"] == "2 · – · –"
+    assert row["Params (M)"] == round(results["model"]["parameters"] / 1e6, 1)
+
+
+def test_with_all_runs_the_row_shows_the_results_file(board, published, tiny_model):
+    results = published["results"]
+    (row,) = board(show_all=True)
     assert row["Model"] == tiny_model.name
     assert row["Type"] == "zero-shot" and row["Decoding"] == "greedy"
     assert row["JSONExact %"] == round(100 * results["scores"]["json_exact"], 1)
@@ -79,10 +91,12 @@ def test_the_row_shows_the_results_file(board, published, tiny_model):
         ({"query": "TINY-model"}, 1),
         ({"query": "maaza"}, 0),
         ({"types": ["fine-tuned adapter"]}, 0),
-        ({"types": ["zero-shot"], "decodings": ["greedy"]}, 1),
-        ({"decodings": ["constrained"]}, 0),
         ({"limit": 0}, 0),
-        ({"split": "test_unseen"}, 0),
+        ({"split": "test_unseen"}, 1),  # the default view shows every split; the split picks the plot's
+        ({"show_all": True, "types": ["zero-shot"], "decoding": "greedy"}, 1),
+        ({"show_all": True, "decoding": "constrained"}, 0),
+        ({"show_all": True, "split": "test_unseen"}, 0),
+        ({"show_all": True, "limit": 0}, 0),
     ],
 )
 def test_search_and_filters(board, filters, count):
