@@ -29,6 +29,7 @@ from edgejson import build_prompt
 from maaza.adapters import AdapterError, adapter_hash, check_weights, read_adapter_config
 from maaza.bases import BASES, BaseModelError, resolve_base
 from maaza.machine import machine
+from maaza.paths import DATASET
 
 ROW_COLUMNS = ("schema", "text", "expected_output")
 ADAPTER_DTYPES = ("float32", "bfloat16")
@@ -42,9 +43,7 @@ class ScriptArguments:
     adapter_dir: str | None = field(
         default=None, metadata={"help": "Folder receiving the final adapter and training_info.json (the release)."}
     )
-    dataset_name: str = field(
-        default="edgejson_dataset", metadata={"help": "Dataset folder or Hub id with EdgeJSON rows."}
-    )
+    dataset_name: str = field(default=str(DATASET), metadata={"help": "Dataset folder or Hub id with EdgeJSON rows."})
     dataset_configs: list[str] = field(
         default_factory=lambda: ["default"],
         metadata={"help": "Configs whose train split is trained on, concatenated (the eval split: the first's)."},

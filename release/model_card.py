@@ -23,6 +23,7 @@ from edgejson.schemas import BANDS
 from maaza.bases import BASES
 from maaza.evaluation.curve import CURVE_FILE
 from maaza.evaluation.results import MODES, RUNS, ResultsError, Run, headline, read_run, results_files
+from maaza.paths import RESULTS
 
 TEMPLATE = Path(__file__).with_name("model_card_template.md")
 INDEXED = {"json_exact": "JSONExact", "field_f1": "FieldF1", "leaf_f1": "Leaf F1", "schema_valid": "Schema-valid"}
@@ -330,9 +331,7 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
 
 
-def make_card(
-    adapter_dir: Path, hub: Hub, results_dir: Path | None = None, all_results: Path = Path("results")
-) -> ModelCard:
+def make_card(adapter_dir: Path, hub: Hub, results_dir: Path | None = None, all_results: Path = RESULTS) -> ModelCard:
     """The card of the adapter in ``adapter_dir``, scored by the files in ``results_dir`` (``results/<folder>``)."""
     from maaza.adapters import adapter_hash
 
@@ -460,7 +459,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m release.model_card", description=__doc__.splitlines()[0])
     parser.add_argument("adapter_dir", type=Path, help="the adapter folder (adapter files + training_info.json)")
     parser.add_argument("--results", type=Path, help="its results files (default results/<adapter folder name>)")
-    parser.add_argument("--all-results", type=Path, default=Path("results"), help="every model's (default results)")
+    parser.add_argument("--all-results", type=Path, default=RESULTS, help=f"every model's (default {RESULTS})")
     parser.add_argument(
         "--release", type=Path, default=Path("release.yaml"), help="the release file naming the Hub repos"
     )
