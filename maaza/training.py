@@ -129,6 +129,20 @@ def check_recipe(script_args: ScriptArguments, training_args: SFTConfig, model_a
         raise RecipeError("completion_only_loss must not be false: the loss is taken on the JSON answer only")
 
 
+def read_recipe(path: str | Path) -> tuple[ScriptArguments, SFTConfig, ModelConfig]:
+    """A recipe file's three parts, read as ``maaza_models/train.py`` reads them and checked; :class:`RecipeError`
+    when it cannot train.
+
+    Usage: ``script_args, training_args, model_args = read_recipe("maaza_models/recipes/maaza-mlm-135m-json.yaml")``
+    """
+    try:  # TrlParser and SFTConfig raise ValueError for unknown keys and inconsistent settings
+        script_args, training_args, model_args = recipe_parser().parse_args_and_config(["--config", str(path)])
+    except ValueError as err:
+        raise RecipeError(str(err)) from None
+    check_recipe(script_args, training_args, model_args)
+    return script_args, training_args, model_args
+
+
 def to_prompt_completion(row: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
     """An EdgeJSON row as a conversational prompt-completion example: the canonical prompt, then the JSON answer."""
     return {
