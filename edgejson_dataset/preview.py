@@ -9,7 +9,6 @@ import json
 import shutil
 import textwrap
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 from edgejson.schemas import BANDS, schema_ids
@@ -19,8 +18,9 @@ from edgejson_dataset.styles import ALL_STYLES
 from edgejson_dataset.surface import STYLES
 
 
-def load_rows(folder: Path = DATASET_DIR) -> dict[str, list[dict[str, Any]]]:
-    """The rows of every split in ``folder/data``, building them first when a file is missing."""
+def load_rows() -> dict[str, list[dict[str, Any]]]:
+    """The rows of every split of the dataset package's ``data/``, building them first when a file is missing."""
+    folder = DATASET_DIR
     if not all((folder / "data" / f"{split}.jsonl").exists() for split in SPLITS):
         print(f"No data in {folder / 'data'} yet: building it (seed {DEFAULT_SEED})...")
         rows = generate(DEFAULT_SEED)
@@ -58,12 +58,12 @@ def _side_by_side(left: str, right: str, width: int) -> str:
     return "\n".join(f"{a:<{half}} │ {b}" for a, b in zip(lines_l, lines_r, strict=True))
 
 
-def preview(examples: int = 3, folder: Path = DATASET_DIR) -> None:
+def preview(examples: int = 3) -> None:
     """Print counts per split, band, style and schema, then ``examples`` test rows: text on the left, JSON right."""
-    rows = load_rows(folder)
+    rows = load_rows()
     width = min(shutil.get_terminal_size((120, 40)).columns, 160)
     every = [r for split_rows in rows.values() for r in split_rows]
-    print(f"EdgeJSON: {len(every)} rows, {len(schema_ids())} schemas ({folder / 'data'})\n")
+    print(f"EdgeJSON: {len(every)} rows, {len(schema_ids())} schemas ({DATASET_DIR / 'data'})\n")
     table = []
     for split, split_rows in rows.items():
         bands, styles = Counter(r["complexity"] for r in split_rows), Counter(r["style"] for r in split_rows)

@@ -17,6 +17,7 @@ from pathlib import Path
 from transformers.utils import logging as hf_logging
 
 from maaza.evaluation.results import OPTION_HELP
+from maaza.paths import EXPORTS, RELEASED_ADAPTER, default_adapter, default_export
 
 
 def _utf8(text: str, source: str) -> str:
@@ -57,7 +58,7 @@ def _extract(args: argparse.Namespace) -> int:
     from edgejson.answer import schema_validator, validation_errors
     from edgejson.schemas import load_schema
     from maaza.bases import DEFAULT_BASE
-    from maaza.inference.extract import FLAGS, Extractor, check_decoding, check_text, default_adapter
+    from maaza.inference.extract import FLAGS, Extractor, check_decoding, check_text
 
     check_decoding(args.engine, args.constrained, args.spans, FLAGS)
     text = check_text(_read_text(args))
@@ -102,7 +103,7 @@ def _export(args: argparse.Namespace) -> int:
     from maaza.export.build import export
     from maaza.export.info import Quantization
 
-    out = Path(args.out) if args.out else Path("exports") / Path(args.adapter).name
+    out = Path(args.out) if args.out else default_export(args.adapter)
     quantization = Quantization(args.block_size, args.accuracy_level)
     for folder in export(args.model, args.adapter, out, args.precision, quantization):
         print(folder)
@@ -118,8 +119,8 @@ def build_parser() -> argparse.ArgumentParser:
         "extract",
         help="extract a JSON object that follows a schema from a text",
         description="Print the JSON object extracted from a text (--text, --file or stdin). Without --model, the "
-        "released Maaza adapter on its base is used when it is in the working directory (maaza_models/), else the "
-        "base alone. Exit status 1: the model gave no JSON object, or one not valid against the schema (printed; "
+        f"released Maaza adapter on its base is used when it is in the working directory ({RELEASED_ADAPTER}), else "
+        "the base alone. Exit status 1: the model gave no JSON object, or one not valid against the schema (printed; "
         "the reasons go to stderr); 2: bad input.",
     )
     extract.add_argument(
@@ -157,7 +158,7 @@ def _export_parser(commands: argparse._SubParsersAction) -> None:
     )
     export.add_argument("--adapter", required=True, help="the LoRA adapter folder")
     export.add_argument("--model", default=DEFAULT_BASE, help=f"the adapter's base (default {DEFAULT_BASE})")
-    export.add_argument("--out", help="output folder (default exports/<adapter folder name>)")
+    export.add_argument("--out", help=f"output folder (default {EXPORTS}/<adapter folder name>)")
     export.add_argument(
         "--precision",
         nargs="+",

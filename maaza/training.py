@@ -29,6 +29,7 @@ from edgejson import build_prompt
 from maaza.adapters import AdapterError, adapter_hash, check_weights, read_adapter_config
 from maaza.bases import BASES, BaseModelError, resolve_base
 from maaza.machine import machine
+from maaza.paths import DATASET
 
 ROW_COLUMNS = ("schema", "text", "expected_output")
 ADAPTER_DTYPES = ("float32", "bfloat16")
@@ -42,9 +43,7 @@ class ScriptArguments:
     adapter_dir: str | None = field(
         default=None, metadata={"help": "Folder receiving the final adapter and training_info.json (the release)."}
     )
-    dataset_name: str = field(
-        default="edgejson_dataset", metadata={"help": "Dataset folder or Hub id with EdgeJSON rows."}
-    )
+    dataset_name: str = field(default=str(DATASET), metadata={"help": "Dataset folder or Hub id with EdgeJSON rows."})
     dataset_configs: list[str] = field(
         default_factory=lambda: ["default"],
         metadata={"help": "Configs whose train split is trained on, concatenated (the eval split: the first's)."},
@@ -128,6 +127,20 @@ def check_recipe(script_args: ScriptArguments, training_args: SFTConfig, model_a
         raise RecipeError("init_adapter must not be adapter_dir: the run would overwrite the weights it starts from")
     if training_args.completion_only_loss is False:
         raise RecipeError("completion_only_loss must not be false: the loss is taken on the JSON answer only")
+
+
+def read_recipe(path: str | Path) -> tuple[ScriptArguments, SFTConfig, ModelConfig]:
+    """A recipe file's three parts, read as ``maaza_models/train.py`` reads them and checked; :class:`RecipeError`
+    when it cannot train.
+
+    Usage: ``script_args, training_args, model_args = read_recipe("maaza_models/recipes/maaza-mlm-135m-json.yaml")``
+    """
+    try:  # TrlParser and SFTConfig raise ValueError for unknown keys and inconsistent settings
+        script_args, training_args, model_args = recipe_parser().parse_args_and_config(["--config", str(path)])
+    except ValueError as err:
+        raise RecipeError(str(err)) from None
+    check_recipe(script_args, training_args, model_args)
+    return script_args, training_args, model_args
 
 
 def to_prompt_completion(row: dict[str, Any]) -> dict[str, list[dict[str, str]]]:

@@ -9,7 +9,7 @@ import argparse
 import os
 import sys
 
-from release.config import ReleaseError, load_release
+from release.config import RELEASE_FILE, ReleaseError, load_release
 from release.hub import publish
 
 # DRY_RUN's values. Any other is refused rather than guessed: a typo must neither publish nor silently skip a publish.
@@ -27,7 +27,7 @@ def _dry_run_from_env() -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m release", description=__doc__.splitlines()[0])
-    parser.add_argument("--config", default="release.yaml", help="the release file (default: release.yaml)")
+    parser.add_argument("--config", default=RELEASE_FILE, help=f"the release file (default: {RELEASE_FILE})")
     parser.add_argument("--org", default=os.environ.get("RELEASE_ORG"), help="Hub organisation (env RELEASE_ORG)")
     parser.add_argument(
         "--version", default=os.environ.get("RELEASE_VERSION"), help="release version (env RELEASE_VERSION)"

@@ -17,10 +17,11 @@ from huggingface_hub.utils import filter_repo_objects
 from maaza.adapters import adapter_hash
 from maaza.evaluation.results import ResultsError, decoding_mode, file_mode, headline, read_run
 from maaza.export.info import INFO as EXPORT_INFO
-from release.config import Release, ReleaseError, RepoSpec
+from release.config import Release, ReleaseError, RepoSpec, shown
 
 CARD = "README.md"
 CARD_CLASSES: dict[str, type[RepoCard]] = {"dataset": DatasetCard, "model": ModelCard, "space": SpaceCard}
+NAMING_HUB_IDS = (".md", ".py")  # staged files whose Hub ids must be the release's: cards, modules and their examples
 
 
 def stage_and_validate(release: Release) -> dict[RepoSpec, dict[str, Path]]:
@@ -35,7 +36,8 @@ def stage_and_validate(release: Release) -> dict[RepoSpec, dict[str, Path]]:
         except ReleaseError as err:
             problems.append(str(err))
             continue
-        problems += [f"{repo.label}: {problem}" for problem in card_problems(repo, staged[repo], release.version)]
+        found = card_problems(repo, staged[repo], release.version) + org_problems(release, staged[repo])
+        problems += [f"{repo.label}: {problem}" for problem in found]
     if problems:
         raise ReleaseError("the release stops before any upload:\n  " + "\n  ".join(problems))
     return staged
@@ -56,6 +58,23 @@ def card_problems(repo: RepoSpec, files: dict[str, Path], version: str) -> list[
     problems += _image_problems(files, card.content)
     check = {"dataset": _dataset_problems, "model": _model_problems, "space": _space_problems}[repo.repo_type]
     return problems + check(repo, files, card)
+
+
+def org_problems(release: Release, files: dict[str, Path]) -> list[str]:
+    """Each Hub id of a release repo (``ORG/NAME``) that a staged card or module names in another org than the
+    release's, as ``FILE line N: what``; ``ORG/NAME`` that is a folder of the project is a path, not a Hub id."""
+    names = "|".join(re.escape(name) for name in sorted(release.names, key=len, reverse=True))
+    hub_id = re.compile(rf"(?<![\w.-])([A-Za-z0-9][\w.-]*)/({names})(?![\w-])")
+    problems = []
+    for local in sorted(path for path in files.values() if path.suffix in NAMING_HUB_IDS):
+        for number, line in enumerate(local.read_text(encoding="utf-8").splitlines(), 1):
+            for org, name in dict.fromkeys(hub_id.findall(line)):
+                if org != release.org and not (release.root / org / name).is_dir():
+                    problems.append(
+                        f"{shown(local)} line {number}: {org}/{name} is not in the release's org "
+                        f"(write {release.org}/{name}, or set org in the release file)"
+                    )
+    return problems
 
 
 def _image_problems(files: dict[str, Path], content: str) -> list[str]:

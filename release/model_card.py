@@ -16,7 +16,6 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-import yaml
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
 from edgejson.schemas import BANDS
@@ -32,6 +31,8 @@ from maaza.evaluation.results import (
     recommended_mode,
     results_files,
 )
+from maaza.paths import RESULTS
+from release.config import RELEASE_FILE, Release, ReleaseError, load_release
 
 TEMPLATE = Path(__file__).with_name("model_card_template.md")
 INDEXED = {"json_exact": "JSONExact", "field_f1": "FieldF1", "leaf_f1": "Leaf F1", "schema_valid": "Schema-valid"}
@@ -62,20 +63,21 @@ class Hub:
     results_url: str
 
     @classmethod
-    def from_release(cls, path: Path) -> Hub:
-        """From ``release.yaml``: its ``org``, its dataset repo, and the Space whose sources carry ``results/``."""
-        try:
-            config = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-            org, repos = config["org"], config["repos"]
-            dataset = next(repo["name"] for repo in repos if repo["type"] == "dataset")
-            space = next(
-                repo["name"] for repo in repos if any(s["folder"] == "results" for s in repo.get("sources", []))
-            )
-        except OSError as err:
-            raise CardError(f"{path}: cannot be read ({err.strerror})") from None
-        except (yaml.YAMLError, TypeError, KeyError, StopIteration) as err:
-            raise CardError(f"{path}: no org, dataset repo or Space publishing results/ ({err!r})") from None
-        return cls(org, f"{org}/{dataset}", f"https://huggingface.co/spaces/{org}/{space}/blob/main/results")
+    def of(cls, release: Release, results: Path) -> Hub:
+        """From the release: its ``org``, its dataset repo, and the repo whose sources carry the ``results`` folder."""
+        dataset = next((repo for repo in release.repos if repo.repo_type == "dataset"), None)
+        published = [
+            (repo, source)
+            for repo in release.repos
+            for source in repo.sources
+            if source.folder.resolve() == Path(results).resolve()
+        ]
+        if dataset is None:
+            raise CardError("the release file has no dataset repo for the card to name")
+        if not published:
+            raise CardError(f"no repo of the release file publishes {results}/, where the card's results files link")
+        repo, source = published[0]
+        return cls(release.org, dataset.repo_id, "/".join(filter(None, (f"{repo.url}/blob/main", source.to))))
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -309,9 +311,7 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
 
 
-def make_card(
-    adapter_dir: Path, hub: Hub, results_dir: Path | None = None, all_results: Path = Path("results")
-) -> ModelCard:
+def make_card(adapter_dir: Path, hub: Hub, results_dir: Path | None = None, all_results: Path = RESULTS) -> ModelCard:
     """The card of the adapter in ``adapter_dir``, scored by the files in ``results_dir`` (``results/<folder>``)."""
     from maaza.adapters import adapter_hash
 
@@ -439,14 +439,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m release.model_card", description=__doc__.splitlines()[0])
     parser.add_argument("adapter_dir", type=Path, help="the adapter folder (adapter files + training_info.json)")
     parser.add_argument("--results", type=Path, help="its results files (default results/<adapter folder name>)")
-    parser.add_argument("--all-results", type=Path, default=Path("results"), help="every model's (default results)")
+    parser.add_argument("--all-results", type=Path, default=RESULTS, help=f"every model's (default {RESULTS})")
     parser.add_argument(
-        "--release", type=Path, default=Path("release.yaml"), help="the release file naming the Hub repos"
+        "--release",
+        type=Path,
+        default=RELEASE_FILE,
+        help=f"the release file naming the Hub repos (default {RELEASE_FILE})",
     )
     args = parser.parse_args(argv)
     try:
-        card = make_card(args.adapter_dir, Hub.from_release(args.release), args.results, args.all_results)
-    except CardError as err:
+        hub = Hub.of(load_release(args.release), args.all_results)
+        card = make_card(args.adapter_dir, hub, args.results, args.all_results)
+    except (CardError, ReleaseError) as err:
         parser.exit(2, f"release.model_card: error: {err}\n")
     card.save(args.adapter_dir / "README.md")
     results = args.results or args.all_results / args.adapter_dir.name

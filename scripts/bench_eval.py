@@ -25,6 +25,7 @@ from maaza.bases import DEFAULT_BASE  # noqa: E402
 from maaza.evaluation.harness import evaluate_model  # noqa: E402
 from maaza.evaluation.results import Run  # noqa: E402
 from maaza.machine import machine  # noqa: E402
+from maaza.paths import RESULTS  # noqa: E402
 from release.model_card import same_parsed  # noqa: E402
 
 
@@ -67,7 +68,7 @@ def main() -> None:
     parser.add_argument("--split", default="test")
     parser.add_argument("--limit", type=int, help="the first N examples only")
     parser.add_argument("--batch-size", type=int, help="every engine's batch size (default: each engine's own)")
-    parser.add_argument("--results-dir", type=Path, default=Path("results"))
+    parser.add_argument("--results-dir", type=Path, default=RESULTS)
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
     args = parser.parse_args()
 

@@ -28,10 +28,11 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the maaza commands set
 import evaluate  # noqa: E402
 
 from maaza.bases import DEFAULT_BASE  # noqa: E402
-from maaza.evaluation.harness import default_metric, load_examples  # noqa: E402
+from maaza.evaluation.harness import load_examples  # noqa: E402
 from maaza.export.build import export  # noqa: E402
 from maaza.export.info import PRECISIONS, Quantization, folder_mb, read_export_info
 from maaza.inference.extract import Extractor, Generation  # noqa: E402
+from maaza.paths import EXPORTS, default_export, default_metric  # noqa: E402
 
 
 def timed(extractor: Extractor, requests: list, batch_size: int = 1) -> tuple[list[Generation], float]:
@@ -72,7 +73,7 @@ def main() -> None:
     parser.add_argument("--precision", nargs="+", default=["fp32", "int4"], choices=PRECISIONS)
     parser.add_argument("--examples", type=int, default=50, help="the first N examples of the split (default 50)")
     parser.add_argument("--split", default="test")
-    parser.add_argument("--exports", type=Path, help="the export folder (default exports/<adapter folder name>)")
+    parser.add_argument("--exports", type=Path, help=f"the export folder (default {EXPORTS}/<adapter folder name>)")
     parser.add_argument("--rebuild", action="store_true", help="build the ONNX folders again")
     parser.add_argument("--block-size", type=int, default=32)
     parser.add_argument("--accuracy-level", type=int, default=4, choices=(1, 2, 3, 4))
@@ -81,7 +82,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the table as JSON here")
     args = parser.parse_args()
 
-    exports = args.exports or Path("exports") / args.adapter.name
+    exports = args.exports or default_export(args.adapter)
     missing = [p for p in args.precision if args.rebuild or not (exports / p / "export_info.json").is_file()]
     if missing:
         quantization = Quantization(args.block_size, args.accuracy_level)

@@ -68,11 +68,11 @@ def launched_space(timeout_s: float = 300, app_args: list[str] = ()) -> Iterator
             process.wait(timeout=30)
 
 
-def committed_models(results_dir: Path, split: str = "test") -> list[str]:
-    """One model name per headline run of ``split`` on any engine (see ``maaza.evaluation.results.headline``), as the
+def committed_models(results_dir: Path) -> list[str]:
+    """One model name per headline run of ``test`` on any engine (see ``maaza.evaluation.results.headline``), as the
     leaderboard shows them, read from the files."""
     best = headline((read_run(path) for path in results_files(results_dir)), engines=None)
-    return [label for label, run_split, _ in best if run_split == split]
+    return [label for label, split, _ in best if split == "test"]
 
 
 def first_column(page: Page, table_id: str) -> list[str]:

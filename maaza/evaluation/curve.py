@@ -23,8 +23,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from maaza.evaluation.results import read_run
 
 CURVE_FILE = "learning_curve.json"
@@ -147,18 +145,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=40, help="rows of each validation slice (default 40)")
     parser.add_argument("--out", type=Path, help="where the curve goes (default: the recipe's adapter_dir)")
     args = parser.parse_args(argv)
-    recipe = yaml.safe_load(args.recipe.read_text(encoding="utf-8"))
+    from maaza.training import RecipeError, read_recipe  # torch and trl load here, after OpenMP's waits are chosen
+
     try:
+        script_args, training_args, model_args = read_recipe(args.recipe)
+        adapter_dir, init = Path(script_args.adapter_dir), script_args.init_adapter
         points = learning_curve(
-            Path(recipe["output_dir"]),
-            Path(recipe["adapter_dir"]),
-            recipe["model_name_or_path"],
+            Path(training_args.output_dir),
+            adapter_dir,
+            model_args.model_name_or_path,
             args.limit,
-            Path(recipe.get("dataset_name", "edgejson_dataset")),
-            Path(recipe["init_adapter"]) if recipe.get("init_adapter") else None,
-            run_record(args.recipe, Path(recipe["adapter_dir"])),
+            Path(script_args.dataset_name),
+            Path(init) if init else None,
+            run_record(args.recipe, adapter_dir),
             args.out,
         )
+    except RecipeError as err:
+        print(f"error: bad recipe {args.recipe}: {err}", file=sys.stderr)
+        return 2
     except CurveError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

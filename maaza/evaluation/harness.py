@@ -29,14 +29,22 @@ from typing import Any
 from datasets import load_dataset
 
 from edgejson.answer import MAX_DEPTH, Rejected, loads
-from edgejson.resources import package_data
 from edgejson.schemas import BANDS, SchemaError, complexity_of, load_schema, parse_schema
-from maaza.evaluation.results import OPTION_HELP, DataInfo, ModelInfo, Run, check_writable, results_path, write_run
+from maaza.evaluation.results import (
+    EDGEJSON,
+    OPTION_HELP,
+    DataInfo,
+    ModelInfo,
+    Run,
+    check_writable,
+    results_path,
+    write_run,
+)
 from maaza.evaluation.results import SPLITS as REPORTED_SPLITS
 from maaza.export.info import read_export_info
 from maaza.inference.spans import RULE as SPANS_RULE
+from maaza.paths import RESULTS, default_dataset, default_metric
 
-CODE = Path(__file__).resolve().parent.parent  # the checkout maaza runs from, if it runs from one: provenance
 SPLITS = (*REPORTED_SPLITS, "validation")
 TEXT_FIELDS = ("text", "prompt")
 LIBRARIES = ("torch", "transformers", "peft", "xgrammar", "datasets", "evaluate", "jsonschema", "edgejson-maaza")
@@ -100,21 +108,6 @@ def _read_jsonl(path: Path) -> list[tuple[str, Any]]:
     return [(where, _strict_json(line, where)) for where, line in numbered]
 
 
-def _local_or_installed(local: str, package: str, name: str) -> Path:
-    """``local`` in the working directory (a clone), else ``name`` installed with ``package``."""
-    return Path(local) if Path(local).exists() else package_data(package, name)
-
-
-def default_dataset() -> Path:
-    """``edgejson_dataset`` in the working directory, else the dataset installed with the package."""
-    return _local_or_installed("edgejson_dataset/README.md", "edgejson_dataset", "README.md").parent
-
-
-def default_metric() -> Path:
-    """``metrics/edgejson`` in the working directory, else the metric installed with maaza."""
-    return _local_or_installed("metrics/edgejson", "maaza.metric", "edgejson.py")
-
-
 def load_examples(
     split: str, data: Path | None = None, schema_dir: Path | None = None, dataset_dir: Path | None = None
 ) -> list[dict[str, Any]]:
@@ -165,10 +158,9 @@ def _fingerprint(examples: list[dict[str, Any]]) -> str:
 
 
 def _git(*args: str) -> str | None:
-    if not (CODE / ".git").exists():
-        return None
+    """``git ARGS`` in the working directory's repository (provenance of a run started there); None outside one."""
     try:
-        done = subprocess.run(["git", *args], cwd=CODE, capture_output=True, text=True, check=True)
+        done = subprocess.run(["git", *args], capture_output=True, text=True, check=True)
     except (OSError, subprocess.CalledProcessError):
         return None
     return done.stdout.strip()
@@ -185,7 +177,7 @@ def evaluate_model(
     batch_size: int | None = None,
     dataset_dir: Path | None = None,
     metric_path: Path | None = None,
-    results_dir: Path = Path("results"),
+    results_dir: Path = RESULTS,
     engine: str = "torch",
     key_check: bool = False,
     spans: bool = False,
@@ -226,7 +218,7 @@ def evaluate_model(
     dataset = DataInfo(
         split=None if data else split,
         examples=len(examples),
-        source=str(data) if data else "edgejson_dataset",
+        source=str(data) if data else EDGEJSON,
         sha256=_file_sha256(data_file) if data_file.is_file() else None,
         fingerprint=_fingerprint(every),
         schemas=str(schema_dir) if schema_dir else None,
@@ -346,7 +338,7 @@ def evaluate_model(
             "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "git_commit": _git("rev-parse", "HEAD"),
             # Changes to the code or data, not the results files that runs like this one write.
-            "git_dirty": bool(_git("status", "--porcelain", "--", ".", ":(exclude)results")),
+            "git_dirty": bool(_git("status", "--porcelain", "--", ".", f":(exclude){RESULTS}")),
             "command": " ".join(["edgejson-eval", *sys.argv[1:]]),
             "libraries": {name: version(name) for name in LIBRARIES + (ONNX_LIBRARIES if engine == "onnx" else ())},
             "machine": machine(),
@@ -435,7 +427,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--batch-size", type=int, help="sequences decoded together (default 8; a quantized ONNX build 1, its faster)"
     )
     parser.add_argument(
-        "--results-dir", type=Path, default=Path("results"), help="where results files go (default ./results)"
+        "--results-dir", type=Path, default=RESULTS, help=f"where results files go (default ./{RESULTS})"
     )
     return parser
 

@@ -16,7 +16,6 @@ import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -41,10 +40,6 @@ from maaza.checks.values import check_values
 from maaza.inference.constrained import SchemaConstraint, text_formats
 from maaza.inference.jsonscan import ObjectScanner
 from maaza.inference.onnx_engine import OnnxModel
-
-# The released Maaza adapter, relative to the working directory (a clone): ``maaza extract`` uses it when no --model is
-# named and it is there.
-RELEASED_ADAPTER = Path("maaza_models") / "maaza-mlm-135m-json"
 
 # An answer's budget from what is known at inference time: the tokens of the schema's template plus those of the text,
 # plus a margin. An answer holds keys from the template and values from the text: every EdgeJSON answer (compact, as
@@ -87,11 +82,6 @@ def check_decoding(engine: str, constrained: bool, spans: bool, terms: dict[str,
         raise ValueError(
             f"{terms['spans']} is part of constrained decoding on the torch engine: {terms['constrained']}"
         )
-
-
-def default_adapter() -> Path | None:
-    """The released adapter when it is in the working directory, else None."""
-    return RELEASED_ADAPTER if (RELEASED_ADAPTER / "adapter_config.json").is_file() else None
 
 
 @dataclass

@@ -1,68 +1,11 @@
-"""Tiny stand-ins for training tests: a randomly initialised Llama with a small local tokenizer, a small dataset."""
+"""The tiny recipe of the training tests (the tiny dataset, base and trained adapter: tests/conftest.py)."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
-from tiny_models import save_tiny_model
-
-from edgejson import SYSTEM_PROMPT, build_prompt
-
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "maaza_models" / "train.py"
-SCHEMA = {
-    "type": "object",
-    "properties": {"name": {"type": "string"}, "age": {"type": "integer"}, "city": {"type": "string"}},
-    "required": ["name", "age"],
-}
-NAMES = ["Ada", "Grace", "Alan", "Edsger", "Barbara", "Ken", "Linus", "Margaret", "Dennis", "Frances"]
-CITIES = ["Paris", "Lima", "Oslo", "Kyoto", "Quito"]
-
-
-def _rows(count: int, offset: int) -> list[dict[str, str]]:
-    rows = []
-    for i in range(offset, offset + count):
-        answer = {"name": NAMES[i % len(NAMES)], "age": 20 + i}
-        text = f"{answer['name']} is {answer['age']} years old."
-        if i % 2:
-            answer["city"] = CITIES[i % len(CITIES)]
-            text += f" Lives in {answer['city']}."
-        rows.append(
-            {
-                "id": f"row-{i}",
-                "schema_id": "person",
-                "complexity": "simple",
-                "style": "prose",
-                "text": text,
-                "schema": json.dumps(SCHEMA),
-                "expected_output": json.dumps(answer, separators=(",", ":")),
-            }
-        )
-    return rows
-
-
-@pytest.fixture(scope="session")
-def tiny_dataset(tmp_path_factory) -> Path:
-    """A dataset folder that ``load_dataset`` reads: train (16 rows) and validation (4 rows)."""
-    folder = tmp_path_factory.mktemp("tiny_dataset")
-    (folder / "data").mkdir()
-    for split, count, offset in (("train", 16, 0), ("validation", 4, 100)):
-        lines = [json.dumps(row) for row in _rows(count, offset)]
-        (folder / "data" / f"{split}.jsonl").write_text("\n".join(lines) + "\n")
-    return folder
-
-
-@pytest.fixture(scope="session")
-def tiny_base(tmp_path_factory, tiny_dataset) -> Path:
-    """A local model folder: a 2-layer Llama, random weights, a byte-level BPE tokenizer with a ChatML template."""
-    corpus = [SYSTEM_PROMPT, *(m["content"] for r in _rows(20, 0) for m in build_prompt(r)), '{}[]:,"0123456789']
-    return save_tiny_model(tmp_path_factory.mktemp("tiny_base"), corpus, max_position_embeddings=1024)
 
 
 @pytest.fixture
@@ -104,44 +47,3 @@ def recipe(tmp_path, tiny_base, tiny_dataset):
         return path
 
     return write
-
-
-@pytest.fixture(scope="session")
-def trained(tmp_path_factory, tiny_base, tiny_dataset) -> Path:
-    """Run the script as a user would (a subprocess) on a tiny recipe; return the adapter folder."""
-    tmp = tmp_path_factory.mktemp("trained")
-    recipe = {
-        "model_name_or_path": str(tiny_base),
-        "use_peft": True,
-        "lora_r": 4,
-        "lora_alpha": 8,
-        "lora_target_modules": ["q_proj", "v_proj"],
-        "dataset_name": str(tiny_dataset),
-        "adapter_dir": str(tmp / "adapter"),
-        "output_dir": str(tmp / "run"),
-        "max_length": 256,
-        "learning_rate": 1e-3,
-        "per_device_train_batch_size": 4,
-        "max_steps": 2,
-        "eval_strategy": "steps",
-        "eval_steps": 1,
-        "save_steps": 1,
-        "load_best_model_at_end": True,
-        "metric_for_best_model": "eval_loss",
-        "activation_checkpointing": False,
-        "bf16": False,
-        "report_to": "none",
-    }
-    (tmp / "recipe.yaml").write_text(yaml.safe_dump(recipe))
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--config", str(tmp / "recipe.yaml"), "--seed", "3"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert "Adapter saved in" in done.stdout
-    return tmp / "adapter"

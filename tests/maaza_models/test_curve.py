@@ -80,3 +80,11 @@ def test_a_second_stage_continues_the_curve_of_the_adapter_it_started_from(recip
     assert points[:2] == first_points and [p["step"] for p in points] == [1, 2, 3, 4]
     assert 1000.0 < points[2]["train_seconds"] <= points[3]["train_seconds"]
     assert curve_main(["--recipe", str(second_recipe), "--limit", "3"]) == 2  # the first stage's curve used 2 rows
+
+
+def test_a_recipe_the_training_refuses_is_refused_alike(recipe, capsys):
+    """The curve reads a recipe as the training script does (TrlParser and the recipe checks): one reader."""
+    assert curve_main(["--recipe", str(recipe(adapter_dir=None))]) == 2
+    assert "bad recipe" in (err := capsys.readouterr().err) and "missing required field(s): adapter_dir" in err
+    assert curve_main(["--recipe", str(recipe(lora_rank=4))]) == 2
+    assert "Unknown arguments from config file: ['--lora_rank', '4']" in capsys.readouterr().err

@@ -117,18 +117,25 @@ def test_an_adapter_without_training_info_is_a_clear_error(scored, tmp_path):
     assert f"{bare / 'training_info.json'}: missing" in done.stderr
 
 
+def _release_file(folder: Path, published: str) -> Path:
+    """A release file in ``folder`` (org TestOrg): a dataset repo, and a Space staging results/ under ``published``."""
+    (folder / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "0.1.0"\n')
+    release = folder / "release.yaml"
+    release.write_text(
+        "org: TestOrg\ntag: v{version}\nchangelog: CHANGELOG.md\nrequired: {}\nrepos:\n"
+        "  - {name: data, type: dataset, sources: [{folder: edgejson_dataset, allow: ['*']}]}\n"
+        f"  - {{name: board, type: space, sources: [{{folder: {ROOT / 'results'}, to: {published}, allow: ['*']}}]}}\n"
+    )
+    return release
+
+
 def test_the_hub_ids_come_from_the_release_file(scored, tmp_path):
     adapter, results = scored
-    release = tmp_path / "release.yaml"
-    release.write_text(
-        "org: TestOrg\nrepos:\n  - {name: data, type: dataset, sources: [{folder: edgejson_dataset}]}\n"
-        "  - {name: board, type: space, sources: [{folder: results, to: results}]}\n"
-    )
     partial = json.loads((results / "test.json").read_text())  # a run on fewer rows never stands for the split
     partial["dataset"].update(examples=1, limit=1)
     (results / "test-first1.json").write_text(json.dumps(partial))
     try:
-        done = _card(adapter, results, "--release", str(release))
+        done = _card(adapter, results, "--release", str(_release_file(tmp_path, "results")))
     finally:
         (results / "test-first1.json").unlink()
     assert done.returncode == 0, done.stderr[-2000:]
@@ -139,6 +146,24 @@ def test_the_hub_ids_come_from_the_release_file(scored, tmp_path):
         f"https://huggingface.co/spaces/TestOrg/board/blob/main/results/{results.name}/{name}"
         for name in ("test.json", "test-constrained.json")
     }
+
+
+def test_the_card_reads_the_release_file_as_the_release_does(scored, tmp_path):
+    """The results files are linked where the release stages the results folder; a release file that the release
+    refuses, the card refuses with the release's message."""
+    adapter, results = scored
+    release = _release_file(tmp_path, "published/runs")
+    done = _card(adapter, results, "--release", str(release))
+    assert done.returncode == 0, done.stderr[-2000:]
+    urls = {r.source_url for r in ModelCard.load(adapter / "README.md").data.eval_results}
+    assert urls == {
+        f"https://huggingface.co/spaces/TestOrg/board/blob/main/published/runs/{results.name}/{name}"
+        for name in ("test.json", "test-constrained.json")
+    }
+    release.write_text(release.read_text().replace("type: space", "type: notebook"))
+    done = _card(adapter, results, "--release", str(release))
+    assert done.returncode == 2
+    assert "repos[1]: type 'notebook' is not one of dataset, model, space" in done.stderr
 
 
 def test_the_card_shows_the_learning_curve_when_the_adapter_has_one(scored, tmp_path):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from huggingface_hub import constants as hub_constants
+from release_helpers import model_card, write
 
 from release import ReleaseError, load_release, publish
 from release.__main__ import main
@@ -128,6 +129,7 @@ def test_offline_plan_says_so_and_offline_push_refuses(project: Path, hub, token
 
 
 def test_cli_dry_run_from_env_and_overrides(project: Path, monkeypatch, capsys) -> None:
+    write(project / "adapter/README.md", model_card().replace("TestOrg/", "me/"))  # a card names the org released to
     monkeypatch.chdir(project)
     monkeypatch.setenv("DRY_RUN", "1")
     assert main(["--org", "me", "--version", "1.0.0rc1", "--only", "Tiny-Adapter"]) == 1

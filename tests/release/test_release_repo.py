@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from release import load_release, stage_and_validate
+from release.__main__ import main
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD_SPACE = """
@@ -69,3 +70,17 @@ def test_the_staged_demo_space_builds_from_its_own_folder(tmp_path: Path) -> Non
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip().endswith("Blocks")
+
+
+def test_the_hub_org_typed_in_the_metric_and_the_space_follows_the_release(monkeypatch, capsys) -> None:
+    """The metric's module and card and the Space's card name their Hub ids in release.yaml's org: published to
+    another (``--org``), the release stops, naming each file and line that still says the committed org."""
+    org = load_release(ROOT / "release.yaml").org
+    monkeypatch.chdir(ROOT)
+    assert main(["--dry-run", "--only", "space:edgejson", "edgejson-leaderboard"]) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    assert main(["--dry-run", "--org", "Elsewhere", "--only", "space:edgejson", "edgejson-leaderboard"]) == 1
+    err = capsys.readouterr().err
+    for path in ("metrics/edgejson/edgejson.py", "metrics/edgejson/README.md", "spaces/edgejson/README.md"):
+        lines = [n for n, line in enumerate((ROOT / path).read_text().splitlines(), 1) if f"{org}/" in line]
+        assert lines and all(f"{path} line {n}: {org}/" in err for n in lines), err

@@ -6,10 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from release_helpers import SCORES, dataset_card, model_card, results_file, write
+from release_helpers import METRIC_CARD, SCORES, dataset_card, model_card, results_file, write
 
 from maaza.adapters import adapter_hash
 from release import ReleaseError, load_release, publish, stage_and_validate
+from release.__main__ import main
 
 
 def problems(project: Path) -> str:
@@ -177,3 +178,21 @@ def test_an_image_the_card_shows_must_be_staged_beside_it(project: Path) -> None
     )
     staged = stage_and_validate(load_release(release_file))
     assert "learning_curve.png" in next(files for repo, files in staged.items() if repo.repo_type == "model")
+
+
+def test_a_hub_id_in_another_org_stops_the_release_naming_file_and_line(project: Path, monkeypatch, capsys) -> None:
+    """``--org`` cannot rewrite what a card or module says: a Hub id of a release repo outside the release's org
+    stops the release, naming the file and line; a folder of the project (spaces/edgejson) is a path, not a Hub id."""
+    write(project / "metric/edgejson.py", '"""Usage: ``evaluate.load("TestOrg/edgejson")``."""\n')
+    write(project / "metric/README.md", METRIC_CARD + "\nRun `spaces/edgejson/app.py`; data: TestOrg/edgejson.\n")
+    (project / "spaces/edgejson").mkdir(parents=True)
+    monkeypatch.chdir(project)
+    assert main(["--dry-run"]) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    assert main(["--dry-run", "--org", "Elsewhere"]) == 1
+    err = capsys.readouterr().err
+    fix = "is not in the release's org (write Elsewhere/edgejson, or set org in the release file)"
+    assert f"space Elsewhere/edgejson: metric/edgejson.py line 1: TestOrg/edgejson {fix}" in err
+    assert f"space Elsewhere/edgejson: metric/README.md line 10: TestOrg/edgejson {fix}" in err
+    assert "model Elsewhere/Tiny-Adapter: adapter/README.md line" in err  # its model-index names TestOrg/edgejson
+    assert "spaces/edgejson" not in err

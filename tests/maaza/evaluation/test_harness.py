@@ -2,6 +2,8 @@
 
 import json
 import re
+import subprocess
+from pathlib import Path
 
 import pytest
 from maaza_tiny import (
@@ -14,6 +16,8 @@ from maaza_tiny import (
 )
 
 from maaza.inference.extract import Extractor
+
+ROOT = Path(__file__).resolve().parents[3]
 
 ANSWERS = [
     {"status": "open", "urgent": True, "level": 2},
@@ -203,3 +207,24 @@ def test_ctrl_c_exits_130_saying_so_in_one_line(capsys, monkeypatch, tmp_path, t
     except KeyboardInterrupt:
         pytest.fail("Ctrl-C left edgejson-eval as a KeyboardInterrupt traceback")
     assert (code, out, err) == (130, "", "edgejson-eval: interrupted\n")
+
+
+def test_the_provenance_is_the_working_directory_s_repository(capsys, monkeypatch, tmp_path, tiny_model, tickets):
+    """The commit a run records is that of the repository it runs in (its results files aside), not maaza's."""
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(tmp_path / "project")]
+    (tmp_path / "project").mkdir()
+    subprocess.run([*git, "init", "-q"], check=True)
+    (tmp_path / "project" / "notes.txt").write_text("v1\n")
+    subprocess.run([*git, "add", "notes.txt"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "v1"], check=True)
+    head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    args = ("--model", tiny_model, "--data", tickets, "--limit", "1", "--metric", ROOT / "metrics" / "edgejson")
+    provenance = {}
+    for folder in ("project", "outside"):
+        (tmp_path / folder).mkdir(exist_ok=True)
+        monkeypatch.chdir(tmp_path / folder)
+        assert run_eval(capsys, *args)[0] == 0
+        (path,) = (tmp_path / folder / "results" / tiny_model.name).iterdir()
+        provenance[folder] = json.loads(path.read_text())["provenance"]
+    assert (provenance["project"]["git_commit"], provenance["project"]["git_dirty"]) == (head, False)
+    assert (provenance["outside"]["git_commit"], provenance["outside"]["git_dirty"]) == (None, False)
