@@ -41,6 +41,7 @@ from maaza.checks.values import check_values
 from maaza.inference.constrained import SchemaConstraint, text_formats
 from maaza.inference.jsonscan import ObjectScanner
 from maaza.inference.onnx_engine import OnnxModel
+from maaza.inference.scoring import answer_scorer
 
 # The released Maaza adapter, relative to the working directory (a clone): ``maaza extract`` uses it when no --model is
 # named and it is there.
@@ -329,7 +330,7 @@ class Extractor:
         if self.value_check:
             output, dropped, repaired = check_values(text, schema, output)
         if self.key_check:
-            output, more = check_keys(self.model, self.tokenizer, prompt, schema, output, text)
+            output, more = check_keys(answer_scorer(self.model, self.tokenizer, prompt), schema, output, text)
             dropped += more
         latency = time.perf_counter() - started
         return replace(generation, output=output, dropped=dropped, repaired=repaired, latency_s=latency)
