@@ -23,6 +23,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from maaza.checks import keys, values
+from maaza.checks.rules import names
+
 EDGEJSON = "edgejson_dataset"  # ``dataset.source`` of a run on an EdgeJSON split
 REFERENCE = "reference"  # results/reference/: published numbers of other releases, not runs
 
@@ -215,14 +218,8 @@ def decoding_mode(constrained: bool, key_check: bool = False, spans: bool = Fals
 OPTION_HELP = {
     "constrained": "make the output follow the JSON Schema",
     "spans": "with --constrained: each free-form string value must be a span of the text (torch engine)",
-    "key_check": (
-        "drop each optional key that the model finds the answer likelier without (an object or array whose key the "
-        "text names stays)"
-    ),
-    "value_check": (
-        "hold values to the text: set dates and numbers cut at a comma to those it states, drop each optional number "
-        "or enum member it never states and each optional string that copies a required key's"
-    ),
+    "key_check": f"drop optional keys the model finds the answer likelier without; rules: {names(keys.RULES)}",
+    "value_check": f"hold values to what the text states; rules: {names(values.RULES)}",
 }
 MODES = tuple(  # every decoding a run may have, in the order tables list them (the span rule is part of constrained)
     mode

@@ -40,6 +40,7 @@ from maaza.checks.values import check_values
 from maaza.inference.constrained import SchemaConstraint, text_formats
 from maaza.inference.jsonscan import ObjectScanner
 from maaza.inference.onnx_engine import OnnxModel
+from maaza.inference.scoring import answer_scorer
 
 # An answer's budget from what is known at inference time: the tokens of the schema's template plus those of the text,
 # plus a margin. An answer holds keys from the template and values from the text: every EdgeJSON answer (compact, as
@@ -319,7 +320,7 @@ class Extractor:
         if self.value_check:
             output, dropped, repaired = check_values(text, schema, output)
         if self.key_check:
-            output, more = check_keys(self.model, self.tokenizer, prompt, schema, output, text)
+            output, more = check_keys(answer_scorer(self.model, self.tokenizer, prompt), schema, output, text)
             dropped += more
         latency = time.perf_counter() - started
         return replace(generation, output=output, dropped=dropped, repaired=repaired, latency_s=latency)

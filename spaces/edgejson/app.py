@@ -25,7 +25,7 @@ from paths import find_dir
 
 from edgejson.answer import patterns_until, schema_validator, validation_errors
 from edgejson.schemas import complexity_of, load_schema, schema_ids
-from maaza.evaluation.results import FILE_NAME, MODES
+from maaza.evaluation.results import FILE_NAME, MODES, OPTION_HELP
 from maaza.inference.extract import Generation
 
 TITLE = "EdgeJSON + Maaza"
@@ -157,12 +157,8 @@ def extract_tab(demo: gr.Blocks, catalog: Catalog, examples: dict[str, list[dict
                 spans = gr.Checkbox(
                     label="Span rule", scale=1, info="with constrained: free-form strings are copied from the text"
                 )
-                key_check = gr.Checkbox(
-                    label="Key check", scale=1, info="drop optional keys the model finds the answer likelier without"
-                )
-                value_check = gr.Checkbox(
-                    label="Value check", scale=1, info="hold dates, numbers and enum values to those the text states"
-                )
+                key_check = gr.Checkbox(label="Key check", scale=1, info=OPTION_HELP["key_check"])
+                value_check = gr.Checkbox(label="Value check", scale=1, info=OPTION_HELP["value_check"])
             button = gr.Button("Extract", variant="primary")
             gr.Markdown(LIMITS, elem_id="limits")
         with gr.Column(scale=4):

@@ -1,9 +1,11 @@
 """Importing maaza or its commands changes no setting of the process; the commands choose passive OpenMP waits for
 themselves in ``main()``, before torch loads OpenMP."""
 
+import ast
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -35,3 +37,55 @@ def test_the_commands_wait_passively(module):
         "print(os.environ.get('OMP_WAIT_POLICY'))"
     )
     assert _python(code) == "PASSIVE\n"
+
+
+def test_the_checks_load_no_torch():
+    code = "import sys, maaza.checks.values, maaza.checks.keys; print('torch' in sys.modules)"
+    assert _python(code) == "False\n"
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _imports(path: Path) -> set[str]:
+    """The maaza modules a module imports, at its top or inside a function."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {name for name in found if name.startswith("maaza.") and name != "maaza.metric"}
+
+
+def test_no_import_cycle_in_maaza():
+    modules = {
+        ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"): path
+        for path in (ROOT / "maaza").rglob("*.py")
+    }
+    graph = {name: _imports(path) & set(modules) for name, path in modules.items()}
+
+    def visit(name: str, trail: tuple[str, ...]) -> None:
+        assert name not in trail, " -> ".join((*trail[trail.index(name) :], name))
+        for imported in graph[name]:
+            visit(imported, (*trail, name))
+
+    for name in graph:
+        visit(name, ())
+
+
+def test_modules_and_functions_stay_short():
+    long_modules = [
+        f"{path.relative_to(ROOT)}: {lines}"
+        for path in (ROOT / "maaza").rglob("*.py")
+        if (lines := len(path.read_text().splitlines())) > 400
+    ]
+    long_functions = [
+        f"{path.relative_to(ROOT)}:{node.lineno} {node.name}: {node.end_lineno - node.lineno + 1}"
+        for folder in ("maaza", "spaces", "release")
+        for path in (ROOT / folder).rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno - node.lineno + 1 > 60
+    ]
+    assert not long_modules and not long_functions, long_modules + long_functions

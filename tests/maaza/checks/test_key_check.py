@@ -7,7 +7,8 @@ from tiny_models import save_taught_model
 
 from edgejson import build_messages
 from maaza import Extractor
-from maaza.checks.keys import check_keys, log_likelihoods, names
+from maaza.checks.keys import check_keys, names
+from maaza.inference.scoring import answer_scorer, log_likelihoods
 
 TEAM = {
     "type": "object",
@@ -41,7 +42,7 @@ def taught(tmp_path_factory) -> Extractor:
 
 def test_optional_keys_the_model_finds_unlikely_are_dropped_at_any_depth(taught):
     prompt = taught.prompt_ids(TEAM, TEXT)
-    answer, dropped = check_keys(taught.model, taught.tokenizer, prompt, TEAM, INVENTED, TEXT)
+    answer, dropped = check_keys(answer_scorer(taught.model, taught.tokenizer, prompt), TEAM, INVENTED, TEXT)
     assert answer == TAUGHT and dropped == ["company", "team[0].email"]
     assert INVENTED["company"] == "Acme"  # the answer given is left as it was
 
@@ -49,17 +50,16 @@ def test_optional_keys_the_model_finds_unlikely_are_dropped_at_any_depth(taught)
 def test_required_keys_are_never_dropped(taught):
     required = {**TEAM, "required": ["name", "company", "team"]}
     prompt = taught.prompt_ids(required, TEXT)
-    answer, dropped = check_keys(taught.model, taught.tokenizer, prompt, required, INVENTED, TEXT)
+    answer, dropped = check_keys(answer_scorer(taught.model, taught.tokenizer, prompt), required, INVENTED, TEXT)
     assert answer["company"] == "Acme" and dropped == ["team[0].email"]
 
 
 def test_an_object_or_array_whose_key_the_text_names_is_kept(taught):
     tagged = {**TEAM, "properties": {**TEAM["properties"], "tags": {"type": "array", "items": {"type": "string"}}}}
     answer = {**TAUGHT, "tags": ["lead"]}
-    prompt = taught.prompt_ids(TEAM, TEXT)
-    assert check_keys(taught.model, taught.tokenizer, prompt, tagged, answer, TEXT) == (TAUGHT, ["tags"])
-    named = TEXT + " Tags: lead."
-    assert check_keys(taught.model, taught.tokenizer, prompt, tagged, answer, named) == (answer, [])
+    score = answer_scorer(taught.model, taught.tokenizer, taught.prompt_ids(TEAM, TEXT))
+    assert check_keys(score, tagged, answer, TEXT) == (TAUGHT, ["tags"])
+    assert check_keys(score, tagged, answer, TEXT + " Tags: lead.") == (answer, [])
 
 
 @pytest.mark.parametrize(
@@ -95,7 +95,7 @@ def test_the_onnx_engine_drops_the_same_keys_with_the_same_scores(taught, tmp_pa
     expected = log_likelihoods(torch_engine.model, torch_engine.tokenizer, prompt, answers)
     got = log_likelihoods(onnx_engine.model, onnx_engine.tokenizer, prompt, answers)
     assert got == pytest.approx(expected, abs=1e-3)
-    answer, dropped = check_keys(onnx_engine.model, onnx_engine.tokenizer, prompt, TEAM, INVENTED, TEXT)
+    answer, dropped = check_keys(answer_scorer(onnx_engine.model, onnx_engine.tokenizer, prompt), TEAM, INVENTED, TEXT)
     assert answer == TAUGHT and dropped == ["company", "team[0].email"]
     (generation,) = onnx_engine.generate([(TEAM, TEXT)])
     assert generation.output == TAUGHT and generation.dropped == []
