@@ -14,7 +14,7 @@ from maaza.export.build import export
 
 pytestmark = pytest.mark.slow
 pytest.importorskip("onnxruntime_genai")
-ADAPTER = Path(__file__).resolve().parents[2] / "maaza_models" / "maaza-mlm-135m-json"
+ADAPTER = Path(__file__).resolve().parents[3] / "maaza_models" / "maaza-mlm-135m-json"
 
 
 def test_the_released_adapter_in_fp32_and_q4_onnx_answers_as_in_pytorch(tmp_path):

@@ -18,7 +18,7 @@ from edgejson.formats import PATTERNS
 from maaza.cli import main
 from maaza.inference.constrained import SchemaConstraint
 
-METRIC_DIR = Path(__file__).resolve().parents[2] / "metrics" / "edgejson"
+METRIC_DIR = Path(__file__).resolve().parents[3] / "metrics" / "edgejson"
 FORMS = {  # key: (format, a value in a form a text writes)
     "no_zone": ("date-time", "2005-07-03T17:42:53.545351"),
     "space_for_t": ("date-time", "2005-07-03 17:42:53"),
