@@ -63,7 +63,14 @@ class Decoding:
     def from_flags(cls, args: argparse.Namespace, batch_size: int | None = None) -> Decoding:
         """The decoding that the flags of ``maaza extract`` or ``edgejson-eval`` ask for; ValueError in their terms."""
         try:
-            return cls(args.constrained, args.spans, args.key_check, args.value_check, args.engine, batch_size)
+            return cls(
+                constrained=args.constrained,
+                spans=args.spans,
+                key_check=args.key_check,
+                value_check=args.value_check,
+                engine=args.engine,
+                batch_size=batch_size,
+            )
         except DecodingError as err:
             raise ValueError(err.say(FLAGS)) from None
 

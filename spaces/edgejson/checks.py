@@ -55,7 +55,7 @@ def read_decoding(constrained: bool, spans: bool, key_check: bool, value_check: 
     """The decoding the checkboxes ask for (on the torch engine); ``InputError`` in the checkboxes' terms when they do
     not go together (``maaza.inference.decoding``)."""
     try:
-        return Decoding(constrained, spans, key_check, value_check)
+        return Decoding(constrained=constrained, spans=spans, key_check=key_check, value_check=value_check)
     except DecodingError as err:
         raise InputError(err.say(CHECKBOXES)) from None
 
