@@ -2,7 +2,8 @@
 
 Importing ``maaza`` loads nothing heavy and changes no setting: each name below is imported on first use.
 
-Usage: ``from maaza import Extractor; Extractor.load().extract("contact_info", "Reach Ana at ana@diaz.dev")``
+Usage: ``from maaza import Extractor; Extractor.load().extract("contact_info", "Reach Ana at ana@diaz.dev")``;
+``Extractor.load(decoding=Decoding(constrained=True))`` for decoding constrained to the schema
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ _HOMES = {
     "DEFAULT_BASE": "maaza.bases",
     "BaseModelError": "maaza.bases",
     "load_base": "maaza.bases",
+    "Decoding": "maaza.inference.decoding",
     "Extractor": "maaza.inference.extract",
-    "Generation": "maaza.inference.extract",
+    "Generation": "maaza.inference.generation",
 }
 
 __all__ = sorted(_HOMES)

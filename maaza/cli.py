@@ -17,6 +17,7 @@ from pathlib import Path
 from transformers.utils import logging as hf_logging
 
 from maaza.evaluation.results import OPTION_HELP
+from maaza.inference.decoding import ENGINES, Decoding
 from maaza.paths import EXPORTS, RELEASED_ADAPTER, default_adapter, default_export
 
 
@@ -58,25 +59,17 @@ def _extract(args: argparse.Namespace) -> int:
     from edgejson.answer import schema_validator, validation_errors
     from edgejson.schemas import load_schema
     from maaza.bases import DEFAULT_BASE
-    from maaza.inference.extract import FLAGS, Extractor, check_decoding, check_text
+    from maaza.inference.extract import Extractor, check_text
 
-    check_decoding(args.engine, args.constrained, args.spans, FLAGS)
+    decoding = Decoding.from_flags(args)
     text = check_text(_read_text(args))
     schema = load_schema(args.schema)
     validator = schema_validator(schema)
-    if args.engine == "onnx" and not args.model:
+    if decoding.engine == "onnx" and not args.model:
         raise ValueError("--engine onnx needs --model: a folder made by `maaza export`")
     model = args.model or DEFAULT_BASE
     adapter = args.adapter if args.adapter is not None or args.model else default_adapter()
-    extractor = Extractor.load(
-        model,
-        adapter=adapter,
-        constrained=args.constrained,
-        engine=args.engine,
-        key_check=args.key_check,
-        spans=args.spans,
-        value_check=args.value_check,
-    )
+    extractor = Extractor.load(model, adapter=adapter, decoding=decoding)
     engine = f" ({extractor.engine} {extractor.precision})"
     print(f"maaza: {model}" + (f" + adapter {adapter}" if adapter else "") + engine, file=sys.stderr)
     generation = extractor.generate([(schema, text)], max_new_tokens=args.max_new_tokens)[0]
@@ -86,7 +79,8 @@ def _extract(args: argparse.Namespace) -> int:
         print(generation.raw, file=sys.stderr)
         return 1
     if generation.dropped:
-        checks = " and ".join(name for name, ran in (("value", args.value_check), ("key", args.key_check)) if ran)
+        ran = (("value", decoding.value_check), ("key", decoding.key_check))
+        checks = " and ".join(name for name, on in ran if on)
         print(f"maaza: the {checks} check dropped {', '.join(generation.dropped)}", file=sys.stderr)
     if generation.repaired:
         print(f"maaza: the value check set {'; '.join(generation.repaired)}", file=sys.stderr)
@@ -136,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     for option in OPTION_HELP:
         extract.add_argument(f"--{option.replace('_', '-')}", action="store_true", help=OPTION_HELP[option])
     extract.add_argument(
-        "--engine", default="torch", choices=("torch", "onnx"), help="onnx: --model is a folder made by maaza export"
+        "--engine", default="torch", choices=ENGINES, help="onnx: --model is a folder made by maaza export"
     )
     extract.add_argument("--max-new-tokens", type=int, help="answer budget in tokens (default: sized from the schema)")
     extract.add_argument("--compact", action="store_true", help="print compact JSON on one line")

@@ -343,6 +343,37 @@ def split_fingerprint(dataset_name: str, split: str, configs: list[str] | None =
     return digest.hexdigest()[:16]
 
 
+def _split_record(dataset: str, split: str, configs: list[str], rows: int) -> dict[str, Any]:
+    """One split a run used: its configs, name, rows and fingerprint (:func:`split_fingerprint`)."""
+    return {"configs": configs, "split": split, "rows": rows, "sha256": split_fingerprint(dataset, split, configs)}
+
+
+def _hyperparameters(trainer: SFTTrainer, model_args: ModelConfig) -> dict[str, Any]:
+    """The optimiser, schedule, batch, precision and LoRA settings of a run."""
+    args = trainer.args
+    return {
+        "learning_rate": args.learning_rate,
+        "lr_scheduler_type": str(args.lr_scheduler_type.value),
+        "warmup_steps": args.warmup_steps,
+        "weight_decay": args.weight_decay,
+        "num_train_epochs": args.num_train_epochs,
+        "max_steps": args.max_steps,
+        "per_device_train_batch_size": args.per_device_train_batch_size,
+        "gradient_accumulation_steps": args.gradient_accumulation_steps,
+        "total_batch_size": args.per_device_train_batch_size * args.gradient_accumulation_steps * args.world_size,
+        "max_length": args.max_length,
+        "bf16": args.bf16,
+        "dtype": model_args.dtype,
+        "train_sampling_strategy": args.train_sampling_strategy,
+        "completion_only_loss": trainer.completion_only_loss,
+        "seed": args.seed,
+        "lora_r": model_args.lora_r,
+        "lora_alpha": model_args.lora_alpha,
+        "lora_dropout": model_args.lora_dropout,
+        "lora_target_modules": model_args.lora_target_modules,
+    }
+
+
 def training_info(
     trainer: SFTTrainer,
     script_args: ScriptArguments,
@@ -355,28 +386,14 @@ def training_info(
     import transformers
     import trl
 
-    args, state = trainer.args, trainer.state
+    state, name, configs = trainer.state, script_args.dataset_name, script_args.dataset_configs
     wall = next(cb for cb in trainer.callback_handler.callbacks if isinstance(cb, WallClock))
     return {
         "base_model": trainer.model.peft_config["default"].base_model_name_or_path,
         "dataset": {
-            "name": script_args.dataset_name,
-            "train": {
-                "configs": script_args.dataset_configs,
-                "split": script_args.dataset_train_split,
-                "rows": len(trainer.train_dataset),
-                "sha256": split_fingerprint(
-                    script_args.dataset_name, script_args.dataset_train_split, script_args.dataset_configs
-                ),
-            },
-            "eval": {
-                "configs": script_args.dataset_configs[:1],
-                "split": script_args.dataset_eval_split,
-                "rows": len(trainer.eval_dataset),
-                "sha256": split_fingerprint(
-                    script_args.dataset_name, script_args.dataset_eval_split, script_args.dataset_configs[:1]
-                ),
-            },
+            "name": name,
+            "train": _split_record(name, script_args.dataset_train_split, configs, len(trainer.train_dataset)),
+            "eval": _split_record(name, script_args.dataset_eval_split, configs[:1], len(trainer.eval_dataset)),
         },
         "steps": state.global_step,
         "epochs": round(state.epoch or 0.0, 3),
@@ -390,27 +407,7 @@ def training_info(
         "eval_loss": [
             {"step": log["step"], "eval_loss": log["eval_loss"]} for log in state.log_history if "eval_loss" in log
         ],
-        "hyperparameters": {
-            "learning_rate": args.learning_rate,
-            "lr_scheduler_type": str(args.lr_scheduler_type.value),
-            "warmup_steps": args.warmup_steps,
-            "weight_decay": args.weight_decay,
-            "num_train_epochs": args.num_train_epochs,
-            "max_steps": args.max_steps,
-            "per_device_train_batch_size": args.per_device_train_batch_size,
-            "gradient_accumulation_steps": args.gradient_accumulation_steps,
-            "total_batch_size": args.per_device_train_batch_size * args.gradient_accumulation_steps * args.world_size,
-            "max_length": args.max_length,
-            "bf16": args.bf16,
-            "dtype": model_args.dtype,
-            "train_sampling_strategy": args.train_sampling_strategy,
-            "completion_only_loss": trainer.completion_only_loss,
-            "seed": args.seed,
-            "lora_r": model_args.lora_r,
-            "lora_alpha": model_args.lora_alpha,
-            "lora_dropout": model_args.lora_dropout,
-            "lora_target_modules": model_args.lora_target_modules,
-        },
+        "hyperparameters": _hyperparameters(trainer, model_args),
         "hardware": machine(),
         "versions": {
             "torch": torch.__version__,

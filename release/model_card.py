@@ -311,6 +311,100 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
 
 
+RESULTS_HEADER = [
+    "split",
+    "decoding",
+    "examples",
+    "JSONExact",
+    *BANDS,
+    "FieldF1",
+    "leaf F1",
+    "schema-valid",
+    "tokens/s",
+    "results file",
+]
+BASELINES_HEADER = ["zero-shot model", "params", "examples", "JSONExact", "leaf F1", "schema-valid"]
+REFERENCE_HEADER = ["model (EdgeJSON v3)", "params", "type", "JSONExact", "FieldF1"]
+PRECISION_HEADER = [
+    "split",
+    "decoding",
+    "engine",
+    "batch",
+    "JSONExact",
+    "parsed output = PyTorch's",
+    "size (MB)",
+    "examples/s",
+    "x PyTorch",
+    "results file",
+]
+
+
+def _tables(
+    runs: dict[tuple[str, str], Run],
+    every_run: list[Run],
+    edge_rows: list[list[str]],
+    all_results: Path,
+    reference: dict[str, Any],
+) -> dict[str, str | None]:
+    """The card's tables: the adapter's results, the zero-shot baselines, the original release's and the edge
+    builds' (none when no build was compared), with the edge build the card recommends."""
+    return {
+        "results_table": table(RESULTS_HEADER, results_rows(runs)),
+        "baselines_table": table(BASELINES_HEADER, baseline_rows(all_results)),
+        "reference_table": table(
+            REFERENCE_HEADER,
+            [
+                [m["model"], f"{m['params_m']}M", m["type"], _pct(m["json_exact"]), f"{m['field_f1']:.3f}"]
+                for m in reference["models"]
+            ],
+        ),
+        "recommended_build": recommended_build(every_run),
+        "precision_table": edge_rows and table(PRECISION_HEADER, edge_rows),
+    }
+
+
+def _test_run(test: Run, mode: str, decided_by: str | None) -> dict[str, Any]:
+    """What the card says of the recommended mode and of its run on ``test``: failures, budget, file, machine."""
+    return {
+        "test_examples": test.dataset.examples,
+        "test_failures": failure_summary(test),
+        "mode": mode,
+        "mode_flags": extract_flags(test),
+        "budget_rule": test.budget_rule,
+        "test_file": test.path.name,
+        "test_split": test.dataset.split,
+        "decided_by": decided_by,
+        "test_schemas": len(test.by_schema),
+        "machine": test.value("provenance.machine"),
+    }
+
+
+def _training(adapter_dir: Path, info: dict[str, Any]) -> dict[str, Any]:
+    """The learning curve (when the adapter has one; ``curve_rerun``: it scored another folder's checkpoints) and the
+    validation losses of training."""
+    curve = _read(adapter_dir / CURVE_FILE) if (adapter_dir / CURVE_FILE).is_file() else None
+    curve_run = (curve or {}).get("run") or {}
+    return {
+        "curve": curve,
+        "curve_rerun": bool(curve_run) and Path(curve_run["adapter_dir"]).resolve() != Path(adapter_dir).resolve(),
+        "curve_table": curve
+        and table(
+            ["step", "training minutes", "JSONExact, seen schemas", "JSONExact, unseen schemas"],
+            [
+                [
+                    str(p["step"]),
+                    f"{p['train_seconds'] / 60:.1f}",
+                    _pct(p["json_exact_seen"]),
+                    _pct(p["json_exact_unseen"]),
+                ]
+                for p in curve["points"]
+            ],
+        ),
+        "loss_table": info.get("eval_loss")
+        and table(["step", "validation loss"], [[str(p["step"]), f"{p['eval_loss']:.4f}"] for p in info["eval_loss"]]),
+    }
+
+
 def make_card(adapter_dir: Path, hub: Hub, results_dir: Path | None = None, all_results: Path = RESULTS) -> ModelCard:
     """The card of the adapter in ``adapter_dir``, scored by the files in ``results_dir`` (``results/<folder>``)."""
     from maaza.adapters import adapter_hash
@@ -343,9 +437,6 @@ def make_card(adapter_dir: Path, hub: Hub, results_dir: Path | None = None, all_
         eval_results=eval_results(runs, slug, hub),
     )
     origin = next((base for base in BASES.values() if base.hub_id == info["base_model"]), None)
-    curve = _read(adapter_dir / CURVE_FILE) if (adapter_dir / CURVE_FILE).is_file() else None
-    curve_run = (curve or {}).get("run") or {}
-    curve_rerun = bool(curve_run) and Path(curve_run["adapter_dir"]).resolve() != Path(adapter_dir).resolve()
     size_mb = (adapter_dir / "adapter_model.safetensors").stat().st_size / 2**20
     return ModelCard.from_template(
         data,
@@ -360,78 +451,11 @@ def make_card(adapter_dir: Path, hub: Hub, results_dir: Path | None = None, all_
         sha256=sha256,
         size_mb=f"{size_mb:.1f}",
         train_minutes=f"{info['train_seconds'] / 60:.1f}",
-        results_table=table(
-            [
-                "split",
-                "decoding",
-                "examples",
-                "JSONExact",
-                *BANDS,
-                "FieldF1",
-                "leaf F1",
-                "schema-valid",
-                "tokens/s",
-                "results file",
-            ],
-            results_rows(runs),
-        ),
-        baselines_table=table(
-            ["zero-shot model", "params", "examples", "JSONExact", "leaf F1", "schema-valid"],
-            baseline_rows(all_results),
-        ),
-        reference_table=table(
-            ["model (EdgeJSON v3)", "params", "type", "JSONExact", "FieldF1"],
-            [
-                [m["model"], f"{m['params_m']}M", m["type"], _pct(m["json_exact"]), f"{m['field_f1']:.3f}"]
-                for m in reference["models"]
-            ],
-        ),
-        recommended_build=recommended_build(every_run),
-        precision_table=edge_rows
-        and table(
-            [
-                "split",
-                "decoding",
-                "engine",
-                "batch",
-                "JSONExact",
-                "parsed output = PyTorch's",
-                "size (MB)",
-                "examples/s",
-                "x PyTorch",
-                "results file",
-            ],
-            edge_rows,
-        ),
+        **_tables(runs, every_run, edge_rows, all_results, reference),
         reference_test=reference["test_set"],
-        test_examples=test.dataset.examples,
-        test_failures=failure_summary(test),
-        mode=mode,
-        mode_flags=extract_flags(test),
-        budget_rule=test.budget_rule,
-        test_file=test.path.name,
-        test_split=test.dataset.split,
-        decided_by=decided_by,
-        test_schemas=len(test.by_schema),
+        **_test_run(test, mode, decided_by),
         origin=origin and f"the {origin.note} (PyPI: {', '.join(origin.packages)})",
-        machine=test.value("provenance.machine"),
-        curve=curve,
-        curve_rerun=curve_rerun,
-        curve_table=curve
-        and table(
-            ["step", "training minutes", "JSONExact, seen schemas", "JSONExact, unseen schemas"],
-            [
-                [
-                    str(p["step"]),
-                    f"{p['train_seconds'] / 60:.1f}",
-                    _pct(p["json_exact_seen"]),
-                    _pct(p["json_exact_unseen"]),
-                ]
-                for p in curve["points"]
-            ],
-        ),
-        loss_table=info.get("eval_loss")
-        and table(["step", "validation loss"], [[str(p["step"]), f"{p['eval_loss']:.4f}"] for p in info["eval_loss"]]),
+        **_training(adapter_dir, info),
     )
 
 

@@ -24,6 +24,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the maaza commands set
 from maaza.bases import DEFAULT_BASE  # noqa: E402
 from maaza.evaluation.harness import evaluate_model  # noqa: E402
 from maaza.evaluation.results import Run  # noqa: E402
+from maaza.inference.decoding import Decoding  # noqa: E402
 from maaza.machine import machine  # noqa: E402
 from maaza.paths import RESULTS  # noqa: E402
 from release.model_card import same_parsed  # noqa: E402
@@ -74,11 +75,12 @@ def main() -> None:
 
     if args.batch_size is not None and args.batch_size < 1:
         parser.error(f"--batch-size must be at least 1, got {args.batch_size}")
-    common = {"split": args.split, "limit": args.limit, "batch_size": args.batch_size, "results_dir": args.results_dir}
-    reference, path = evaluate_model(args.model, args.adapter, **common)
+    common = {"split": args.split, "limit": args.limit, "results_dir": args.results_dir}
+    reference, path = evaluate_model(args.model, args.adapter, decoding=Decoding(batch_size=args.batch_size), **common)
     rows = [line(reference, path, None)]
     for folder in args.onnx:
-        run, path = evaluate_model(str(folder), engine="onnx", **common)
+        onnx = Decoding(engine="onnx", batch_size=args.batch_size)
+        run, path = evaluate_model(str(folder), decoding=onnx, **common)
         rows.append(line(run, path, reference))
     if args.json:
         summary = {"split": args.split, "examples": len(reference.examples), "machine": machine(), "rows": rows}

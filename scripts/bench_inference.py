@@ -63,10 +63,12 @@ def _score(raw: list[str], examples: list[dict[str, Any]]) -> dict[str, Any]:
 
 def run_procedure(model: str, adapter: str | None, procedure: str, count: int, batch_size: int) -> dict[str, Any]:
     """One procedure on the first ``count`` test examples, in this (child) process."""
+    from maaza.inference.decoding import Decoding
     from maaza.inference.extract import Extractor
 
     examples = _examples(count)
-    extractor = Extractor.load(model, adapter=adapter, constrained=procedure == "harness-constrained")
+    decoding = Decoding(constrained=procedure == "harness-constrained")
+    extractor = Extractor.load(model, adapter=adapter, decoding=decoding)
     requests = [(ex["schema"], ex["text"]) for ex in examples]
     started = time.perf_counter()
     if procedure == "original":

@@ -31,6 +31,7 @@ from maaza.bases import DEFAULT_BASE  # noqa: E402
 from maaza.evaluation.harness import load_examples  # noqa: E402
 from maaza.export.build import export  # noqa: E402
 from maaza.export.info import PRECISIONS, Quantization, folder_mb, read_export_info
+from maaza.inference.decoding import Decoding  # noqa: E402
 from maaza.inference.extract import Extractor, Generation  # noqa: E402
 from maaza.paths import EXPORTS, default_export, default_metric  # noqa: E402
 
@@ -101,7 +102,7 @@ def main() -> None:
     del torch_extractor
     for precision in args.precision:
         info = read_export_info(exports / precision)
-        extractor = Extractor.load(exports / precision, engine="onnx")
+        extractor = Extractor.load(exports / precision, decoding=Decoding(engine="onnx"))
         onnx_row = row(f"onnx {precision}", *timed(extractor, requests), examples, torch_run)
         onnx_row["size_mb"] = info.size_mb
         onnx_row["settings"] = ", ".join(f"{k} {v}" for k, v in (info.quantization or {}).items() if v is not None)

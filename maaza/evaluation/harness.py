@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from importlib.metadata import version
 from pathlib import Path
 from statistics import quantiles
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from datasets import load_dataset
 
@@ -42,8 +42,13 @@ from maaza.evaluation.results import (
 )
 from maaza.evaluation.results import SPLITS as REPORTED_SPLITS
 from maaza.export.info import read_export_info
+from maaza.inference.decoding import ENGINES, Decoding
 from maaza.inference.spans import RULE as SPANS_RULE
 from maaza.paths import RESULTS, default_dataset, default_metric
+
+if TYPE_CHECKING:
+    from maaza.inference.extract import Extractor
+    from maaza.inference.generation import Generation
 
 SPLITS = (*REPORTED_SPLITS, "validation")
 TEXT_FIELDS = ("text", "prompt")
@@ -166,49 +171,14 @@ def _git(*args: str) -> str | None:
     return done.stdout.strip()
 
 
-def evaluate_model(
-    model: str,
-    adapter: str | None = None,
-    split: str = "test",
-    data: Path | None = None,
-    schema_dir: Path | None = None,
-    constrained: bool = False,
-    limit: int | None = None,
-    batch_size: int | None = None,
-    dataset_dir: Path | None = None,
-    metric_path: Path | None = None,
-    results_dir: Path = RESULTS,
-    engine: str = "torch",
-    key_check: bool = False,
-    spans: bool = False,
-    value_check: bool = False,
-) -> tuple[Run, Path]:
-    """Check the data, the metric and the results file's place, then generate, score, measure and write the run.
-
-    ``engine="onnx"``: ``model`` is a folder made by ``maaza export``; the run is filed under its adapter's name.
-    ``key_check``: each answer goes through the optional-key check (``maaza.checks.keys``) before it is scored.
-    ``spans``: constrained decoding keeps each free-form string a span of the text (``maaza.inference.spans``).
-    ``value_check``: each answer goes through the value check (``maaza.checks.values``), before the key check.
-    """
-    # torch (and OpenMP with it) loads here, not on import, so that main() chooses OpenMP's waits first.
-    import evaluate
-
-    from maaza.adapters import adapter_hash
-    from maaza.bases import BASES
-    from maaza.checks.keys import RULE as KEY_CHECK_RULE
-    from maaza.checks.values import RULE as VALUE_CHECK_RULE
-    from maaza.inference.extract import (
-        ANSWER_MARGIN,
-        CLOSE_TOKENS,
-        ENGINES,
-        FLAGS,
-        MIN_LOOP,
-        REPEATS,
-        Extractor,
-        check_decoding,
-    )
-    from maaza.machine import machine
-
+def _read_data(
+    split: str,
+    data: Path | None,
+    schema_dir: Path | None,
+    dataset_dir: Path | None,
+    limit: int | None,
+) -> tuple[list[dict[str, Any]], DataInfo]:
+    """The rows to evaluate (the first ``limit``) and what the results file says of them."""
     dataset_dir = Path(dataset_dir or default_dataset())
     every = load_examples(split, data, schema_dir, dataset_dir)
     examples = every[:limit]
@@ -224,55 +194,50 @@ def evaluate_model(
         schemas=str(schema_dir) if schema_dir else None,
         limit=len(examples) if len(examples) < len(every) else None,
     )
-    check_decoding(engine, constrained, spans, FLAGS)
-    if engine == "onnx":
-        if adapter is not None:
-            raise ValueError("--engine onnx: the adapter is merged into the ONNX folder; give no --adapter")
-        export = read_export_info(model)
-        info = ModelInfo(
-            name=export.base,
-            parameters=export.parameters,
-            adapter=export.adapter,
-            hub_id=BASES[export.base].hub_id if export.base in BASES else None,
-            adapter_sha256=export.adapter_sha256,
-            size_mb=export.size_mb,
-            engine=engine,
-            precision=export.precision,
-            export=str(model),
-        )
-    elif engine == "torch":
-        info = ModelInfo(
+    return examples, dataset
+
+
+def _model_info(model: str, adapter: str | None, engine: str) -> ModelInfo:
+    """What the results file says of the model, known before it loads (a torch model's size: once it has)."""
+    from maaza.adapters import adapter_hash
+    from maaza.bases import BASES
+
+    if engine == "torch":
+        return ModelInfo(
             name=model,
             parameters=0,  # known once the model is loaded
             adapter=adapter,
             hub_id=BASES[model].hub_id if model in BASES else None,
             adapter_sha256=adapter_hash(adapter) if adapter else None,
         )
-    else:
-        raise ValueError(f"unknown engine {engine!r}: choose from {', '.join(ENGINES)}")
-    path = results_path(results_dir, info.label, dataset, constrained, info.variant, key_check, spans, value_check)
-    check_writable(path)
-    metric = evaluate.load(str(metric_path or default_metric()))
-    load_started = time.perf_counter()
-    extractor = Extractor.load(
-        model,
-        adapter=adapter,
-        constrained=constrained,
+    if adapter is not None:
+        raise ValueError("--engine onnx: the adapter is merged into the ONNX folder; give no --adapter")
+    export = read_export_info(model)
+    return ModelInfo(
+        name=export.base,
+        parameters=export.parameters,
+        adapter=export.adapter,
+        hub_id=BASES[export.base].hub_id if export.base in BASES else None,
+        adapter_sha256=export.adapter_sha256,
+        size_mb=export.size_mb,
         engine=engine,
-        key_check=key_check,
-        spans=spans,
-        value_check=value_check,
+        precision=export.precision,
+        export=str(model),
     )
-    load_s = time.perf_counter() - load_started
-    if engine == "torch":
-        info = replace(info, parameters=extractor.model.num_parameters(), precision=extractor.precision)
-    batch = extractor.batch_size(batch_size)
+
+
+def _generate(extractor: Extractor, examples: list[dict[str, Any]]) -> tuple[list[Generation], list[int], float]:
+    """Every example's generation, its answer budget, and the wall time of them all."""
     requests = [(ex["schema"], ex["text"]) for ex in examples]
     budgets = [extractor.budget(schema, text) for schema, text in requests]
     started = time.perf_counter()
-    generations = extractor.generate(requests, max_new_tokens=budgets, batch_size=batch, progress=True)
-    wall_s = time.perf_counter() - started
-    scores = metric.compute(
+    generations = extractor.generate(requests, max_new_tokens=budgets, progress=True)
+    return generations, budgets, time.perf_counter() - started
+
+
+def _score(metric: Any, examples: list[dict[str, Any]], generations: list[Generation]) -> dict[str, Any]:
+    """The EdgeJSON metric's scores of the answers, with their breakdowns and each example's ``details``."""
+    return metric.compute(
         predictions=[g.answer for g in generations],
         references=[json.dumps(ex["expected"], ensure_ascii=False) for ex in examples],
         schemas=[json.dumps(ex["schema"], ensure_ascii=False) for ex in examples],
@@ -280,91 +245,155 @@ def evaluate_model(
         schema_ids=[ex["schema_id"] for ex in examples],
         return_details=True,
     )
-    details = scores.pop("details")
-    by_complexity, by_schema = scores.pop("by_complexity"), scores.pop("by_schema")
+
+
+def _decoding_section(decoding: Decoding) -> dict[str, Any]:
+    """A results file's ``decoding``: the run's ``Decoding`` record (its batch size as run), greedy, and the rules
+    behind its budget, its stops and each switch."""
+    from maaza.checks.keys import RULE as KEY_CHECK_RULE
+    from maaza.checks.values import RULE as VALUE_CHECK_RULE
+    from maaza.inference.extract import ANSWER_MARGIN
+    from maaza.inference.generation import CLOSE_TOKENS, MIN_LOOP, REPEATS
+
+    on_torch = decoding.engine == "torch"
+    grammar = f"xgrammar {version('xgrammar')}" if on_torch else "llguidance (onnxruntime-genai guidance)"
+    return {
+        **decoding.greedy,
+        "constrained": decoding.constrained,
+        "engine": grammar if decoding.constrained else None,  # the grammar engine; the model's engine is model.engine
+        "batch_size": decoding.batch_size,
+        "max_new_tokens": f"per example, known before answering: tokens of the schema's template + of the text + "
+        f"{ANSWER_MARGIN}",
+        "stop": f"end of the first top-level JSON object, EOS, the budget, or a loop (a block of tokens {REPEATS} "
+        f"times in a row over >= {MIN_LOOP} tokens)"
+        + (
+            f"; constrained, a loop or the budget starts closing instead: up to {CLOSE_TOKENS} more tokens, "
+            "closing tokens first wherever the grammar allows one"
+            if decoding.constrained and on_torch
+            else ""
+        ),
+        "spans": decoding.spans,
+        **({"spans_rule": SPANS_RULE} if decoding.spans else {}),
+        "key_check": decoding.key_check,
+        **({"key_check_rule": KEY_CHECK_RULE} if decoding.key_check else {}),
+        "value_check": decoding.value_check,
+        **({"value_check_rule": VALUE_CHECK_RULE} if decoding.value_check else {}),
+        "prompt": "edgejson.build_messages through the tokenizer's chat template",
+    }
+
+
+def _performance(extractor: Extractor, generations: list[Generation], wall_s: float, load_s: float) -> dict[str, Any]:
+    """Speed and memory of a run: wall time, tokens, latencies, peak RSS, and what constrained decoding cost."""
     latencies = sorted(g.latency_s for g in generations)
     p50, p95 = (
         (latencies[0], latencies[0]) if len(latencies) == 1 else [quantiles(latencies, n=100)[q] for q in (49, 94)]
     )
     new_tokens = sum(g.new_tokens for g in generations)
-    constraint = extractor.constraint if constrained and engine == "torch" else None
-    grammar = f"xgrammar {version('xgrammar')}" if engine == "torch" else "llguidance (onnxruntime-genai guidance)"
+    decoding = extractor.decoding
+    constraint = extractor.constraint if decoding.constrained and decoding.engine == "torch" else None
+    checked = "; with the value or key check, until its checked answer was ready" if decoding.checks else ""
+    return {
+        "wall_s": round(wall_s, 3),
+        "model_load_s": round(load_s, 3),
+        "generated_tokens": new_tokens,
+        "tokens_per_s": round(new_tokens / wall_s, 2),
+        "examples_per_s": round(len(generations) / wall_s, 3),
+        "latency_p50_s": round(p50, 3),
+        "latency_p95_s": round(p95, 3),
+        "latency": "per example: from the start of its batch until its JSON object was complete" + checked,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "schema_compile_s": round(constraint.compile_s, 3) if constraint else None,
+        "mask_ms_per_token": round(1000 * constraint.mask_s / max(new_tokens, 1), 3) if constraint else None,
+    }
+
+
+def _provenance(engine: str) -> dict[str, Any]:
+    """When, from which code and command, with which libraries and on which machine a run was made."""
+    from maaza.machine import machine
+
+    return {
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "git_commit": _git("rev-parse", "HEAD"),
+        # Changes to the code or data, not the results files that runs like this one write.
+        "git_dirty": bool(_git("status", "--porcelain", "--", ".", f":(exclude){RESULTS}")),
+        "command": " ".join(["edgejson-eval", *sys.argv[1:]]),
+        "libraries": {name: version(name) for name in LIBRARIES + (ONNX_LIBRARIES if engine == "onnx" else ())},
+        "machine": machine(),
+    }
+
+
+def _example_rows(
+    examples: list[dict[str, Any]], generations: list[Generation], details: list[dict[str, Any]], budgets: list[int]
+) -> list[dict[str, Any]]:
+    """Each example as the results file keeps it: its output, what the checks changed, how it scored and cost."""
+    return [
+        {
+            "id": ex["id"],
+            "schema_id": ex["schema_id"],
+            "complexity": ex["complexity"],
+            "raw_output": g.raw,
+            "dropped": g.dropped,  # by the value and key checks: parsed is raw_output without them,
+            "repaired": g.repaired,  # and with these values set by the value check
+            "parsed": d["parsed"],
+            "failure": d["failure"],
+            "errors": d["errors"],
+            "scores": {k: d[k] for k in ("json_exact", "field_f1", "schema_compliance", "leaf_f1", "schema_valid")},
+            "prompt_tokens": g.prompt_tokens,
+            "new_tokens": g.new_tokens,
+            "budget": budget,
+            "stop": g.stop,
+            "latency_s": round(g.latency_s, 3),
+        }
+        for ex, g, d, budget in zip(examples, generations, details, budgets, strict=True)
+    ]
+
+
+def evaluate_model(
+    model: str,
+    adapter: str | None = None,
+    split: str = "test",
+    data: Path | None = None,
+    schema_dir: Path | None = None,
+    decoding: Decoding | None = None,
+    limit: int | None = None,
+    dataset_dir: Path | None = None,
+    metric_path: Path | None = None,
+    results_dir: Path = RESULTS,
+) -> tuple[Run, Path]:
+    """Check the data, the metric and the results file's place, then generate, score, measure and write the run.
+
+    ``decoding``: None for greedy decoding on the torch engine. On the onnx engine, ``model`` is a folder made by
+    ``maaza export``; the run is filed under its adapter's name.
+    """
+    # torch (and OpenMP with it) loads here, not on import, so that main() chooses OpenMP's waits first.
+    import evaluate
+
+    from maaza.inference.extract import Extractor
+
+    decoding = decoding or Decoding()
+    examples, dataset = _read_data(split, data, schema_dir, dataset_dir, limit)
+    info = _model_info(model, adapter, decoding.engine)
+    path = results_path(results_dir, info.label, dataset, decoding, info.variant)
+    check_writable(path)
+    metric = evaluate.load(str(metric_path or default_metric()))
+    load_started = time.perf_counter()
+    extractor = Extractor.load(model, adapter=adapter, decoding=decoding)
+    load_s = time.perf_counter() - load_started
+    if decoding.engine == "torch":
+        info = replace(info, parameters=extractor.model.num_parameters(), precision=extractor.precision)
+    generations, budgets, wall_s = _generate(extractor, examples)
+    scores = _score(metric, examples, generations)
+    details, by_complexity, by_schema = scores.pop("details"), scores.pop("by_complexity"), scores.pop("by_schema")
     run = Run(
         model=info,
         dataset=dataset,
-        decoding={
-            **extractor.decoding,
-            "constrained": constrained,
-            "engine": grammar if constrained else None,  # the grammar engine; the model's engine is model.engine
-            "batch_size": batch,
-            "max_new_tokens": f"per example, known before answering: tokens of the schema's template + of the text + "
-            f"{ANSWER_MARGIN}",
-            "stop": f"end of the first top-level JSON object, EOS, the budget, or a loop (a block of tokens {REPEATS} "
-            f"times in a row over >= {MIN_LOOP} tokens)"
-            + (
-                f"; constrained, a loop or the budget starts closing instead: up to {CLOSE_TOKENS} more tokens, "
-                "closing tokens first wherever the grammar allows one"
-                if constrained and extractor.engine == "torch"
-                else ""
-            ),
-            "spans": spans,
-            **({"spans_rule": SPANS_RULE} if spans else {}),
-            "key_check": key_check,
-            **({"key_check_rule": KEY_CHECK_RULE} if key_check else {}),
-            "value_check": value_check,
-            **({"value_check_rule": VALUE_CHECK_RULE} if value_check else {}),
-            "prompt": "edgejson.build_messages through the tokenizer's chat template",
-        },
+        decoding=_decoding_section(replace(decoding, batch_size=extractor.batch_size())),
         scores=scores,
         by_complexity=by_complexity,
         by_schema=by_schema,
-        performance={
-            "wall_s": round(wall_s, 3),
-            "model_load_s": round(load_s, 3),
-            "generated_tokens": new_tokens,
-            "tokens_per_s": round(new_tokens / wall_s, 2),
-            "examples_per_s": round(len(examples) / wall_s, 3),
-            "latency_p50_s": round(p50, 3),
-            "latency_p95_s": round(p95, 3),
-            "latency": "per example: from the start of its batch until its JSON object was complete"
-            + (
-                "; with the value or key check, until its checked answer was ready" if key_check or value_check else ""
-            ),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-            "schema_compile_s": round(constraint.compile_s, 3) if constraint else None,
-            "mask_ms_per_token": round(1000 * constraint.mask_s / max(new_tokens, 1), 3) if constraint else None,
-        },
-        provenance={
-            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "git_commit": _git("rev-parse", "HEAD"),
-            # Changes to the code or data, not the results files that runs like this one write.
-            "git_dirty": bool(_git("status", "--porcelain", "--", ".", f":(exclude){RESULTS}")),
-            "command": " ".join(["edgejson-eval", *sys.argv[1:]]),
-            "libraries": {name: version(name) for name in LIBRARIES + (ONNX_LIBRARIES if engine == "onnx" else ())},
-            "machine": machine(),
-        },
-        examples=[
-            {
-                "id": ex["id"],
-                "schema_id": ex["schema_id"],
-                "complexity": ex["complexity"],
-                "raw_output": g.raw,
-                "dropped": g.dropped,  # by the value and key checks: parsed is raw_output without them,
-                "repaired": g.repaired,  # and with these values set by the value check
-                "parsed": d["parsed"],
-                "failure": d["failure"],
-                "errors": d["errors"],
-                "scores": {
-                    k: d[k] for k in ("json_exact", "field_f1", "schema_compliance", "leaf_f1", "schema_valid")
-                },
-                "prompt_tokens": g.prompt_tokens,
-                "new_tokens": g.new_tokens,
-                "budget": budget,
-                "stop": g.stop,
-                "latency_s": round(g.latency_s, 3),
-            }
-            for ex, g, d, budget in zip(examples, generations, details, budgets, strict=True)
-        ],
+        performance=_performance(extractor, generations, wall_s, load_s),
+        provenance=_provenance(decoding.engine),
+        examples=_example_rows(examples, generations, details, budgets),
     )
     return run, write_run(run, path)
 
@@ -391,8 +420,6 @@ def summary_table(run: Run) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from maaza.inference.extract import ENGINES
-
     parser = argparse.ArgumentParser(
         prog="edgejson-eval",
         description="Evaluate a model on EdgeJSON: outputs, scores, speed and provenance in one results file.",
@@ -450,19 +477,14 @@ def main(argv: list[str] | None = None) -> int:
         run, path = evaluate_model(
             args.model,
             args.adapter,
-            args.split,
-            args.data,
-            args.schemas,
-            args.constrained,
-            args.limit,
-            args.batch_size,
-            args.dataset,
-            args.metric,
-            args.results_dir,
-            args.engine,
-            args.key_check,
-            args.spans,
-            args.value_check,
+            split=args.split,
+            data=args.data,
+            schema_dir=args.schemas,
+            decoding=Decoding.from_flags(args, batch_size=args.batch_size),
+            limit=args.limit,
+            dataset_dir=args.dataset,
+            metric_path=args.metric,
+            results_dir=args.results_dir,
         )
     except FileNotFoundError as err:  # no dataset or metric in the working directory nor installed
         parser.exit(2, f"edgejson-eval: error: {err}; give its folder with --dataset or --metric\n")

@@ -25,6 +25,7 @@ from typing import Any
 
 from maaza.checks import keys, values
 from maaza.checks.rules import names
+from maaza.inference.decoding import Decoding
 
 EDGEJSON = "edgejson_dataset"  # ``dataset.source`` of a run on an EdgeJSON split
 REFERENCE = "reference"  # results/reference/: published numbers of other releases, not runs
@@ -249,20 +250,11 @@ def file_mode(path: str | Path) -> str:
     return decoding_mode(CONSTRAINED in parts, KEY_CHECK in parts, SPANS in parts, VALUE_CHECK in parts)
 
 
-def results_path(
-    results_dir: Path,
-    label: str,
-    dataset: DataInfo,
-    constrained: bool,
-    variant: str = "",
-    key_check: bool = False,
-    spans: bool = False,
-    value_check: bool = False,
-) -> Path:
+def results_path(results_dir: Path, label: str, dataset: DataInfo, decoding: Decoding, variant: str = "") -> Path:
     """``<results_dir>/<label>/<data>[-constrained][-spans][-keycheck][-valuecheck][-<variant>][-first<N>].json``:
-    the one file of that run; ``variant``: :attr:`ModelInfo.variant`."""
+    the one file of a run that decoded as ``decoding``; ``variant``: :attr:`ModelInfo.variant`."""
     first = f"first{dataset.limit}" if dataset.limit else ""
-    used = (constrained, spans, key_check, value_check)
+    used = (decoding.constrained, decoding.spans, decoding.key_check, decoding.value_check)
     mode = [part if on else "" for part, on in zip(MODE_PARTS, used, strict=True)]
     parts = [dataset.name, *mode, variant, first]
     return Path(results_dir) / label / f"{'-'.join(part for part in parts if part)}.json"

@@ -1,9 +1,9 @@
-"""The ONNX engine of ``Extractor``: an ONNX Runtime GenAI folder (``maaza export``) decoding greedily, in batches of
-right-padded prompts (ONNX Runtime GenAI reads trailing pad tokens as padding; left padding changes its outputs), or
-one request at a time with JSON-Schema guidance (compact JSON, as the torch engine's grammar writes it); it scores
-answers for the optional-key check.
+"""The model of the onnx engine (``maaza.inference.engines``): an ONNX Runtime GenAI folder (``maaza export``)
+decoding greedily, in batches of right-padded prompts (ONNX Runtime GenAI reads trailing pad tokens as padding; left
+padding changes its outputs), or one request at a time with JSON-Schema guidance (compact JSON, as the torch engine's
+grammar writes it); it scores answers for the optional-key check.
 
-Usage: ``Extractor.load("exports/maaza-mlm-135m-json/int4", engine="onnx")``
+Usage: ``Extractor.load("exports/maaza-mlm-135m-json/int4", decoding=Decoding(engine="onnx"))``
 """
 
 from __future__ import annotations

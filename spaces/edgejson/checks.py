@@ -15,7 +15,7 @@ import json
 from typing import Any
 
 from edgejson.schemas import SchemaError, parse_schema
-from maaza.inference.extract import check_decoding
+from maaza.inference.decoding import Decoding, DecodingError
 
 MAX_TEXT_CHARS = 8_000  # ~2,000 tokens: well inside the bases' context, and seconds, not minutes, on a CPU
 MAX_SCHEMA_CHARS = 20_000
@@ -51,13 +51,13 @@ CHECKBOXES = {
 }
 
 
-def check_options(constrained: bool, spans: bool) -> None:
-    """Refuses checkboxes that do not go together (``maaza.inference.extract.check_decoding``), in the checkboxes'
-    terms."""
+def read_decoding(constrained: bool, spans: bool, key_check: bool, value_check: bool) -> Decoding:
+    """The decoding the checkboxes ask for (on the torch engine); ``InputError`` in the checkboxes' terms when they do
+    not go together (``maaza.inference.decoding``)."""
     try:
-        check_decoding("torch", constrained, spans, CHECKBOXES)
-    except ValueError as err:
-        raise InputError(str(err)) from None
+        return Decoding(constrained=constrained, spans=spans, key_check=key_check, value_check=value_check)
+    except DecodingError as err:
+        raise InputError(err.say(CHECKBOXES)) from None
 
 
 def check_text(text: str | None) -> str:

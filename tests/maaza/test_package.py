@@ -73,19 +73,3 @@ def test_no_import_cycle_in_maaza():
 
     for name in graph:
         visit(name, ())
-
-
-def test_modules_and_functions_stay_short():
-    long_modules = [
-        f"{path.relative_to(ROOT)}: {lines}"
-        for path in (ROOT / "maaza").rglob("*.py")
-        if (lines := len(path.read_text().splitlines())) > 400
-    ]
-    long_functions = [
-        f"{path.relative_to(ROOT)}:{node.lineno} {node.name}: {node.end_lineno - node.lineno + 1}"
-        for folder in ("maaza", "spaces", "release")
-        for path in (ROOT / folder).rglob("*.py")
-        for node in ast.walk(ast.parse(path.read_text()))
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno - node.lineno + 1 > 60
-    ]
-    assert not long_modules and not long_functions, long_modules + long_functions

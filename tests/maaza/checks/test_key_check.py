@@ -6,7 +6,7 @@ from maaza_tiny import export_taught_model
 from tiny_models import save_taught_model
 
 from edgejson import build_messages
-from maaza import Extractor
+from maaza import Decoding, Extractor
 from maaza.checks.keys import check_keys, names
 from maaza.inference.scoring import answer_scorer, log_likelihoods
 
@@ -37,7 +37,7 @@ def taught(tmp_path_factory) -> Extractor:
     """A tiny model taught to answer TAUGHT, and nothing else, for TEXT."""
     folder = tmp_path_factory.mktemp("team_model")
     save_taught_model(folder, build_messages(TEAM, TEXT), ANSWER)
-    return Extractor.load(str(folder), key_check=True)
+    return Extractor.load(str(folder), decoding=Decoding(key_check=True))
 
 
 def test_optional_keys_the_model_finds_unlikely_are_dropped_at_any_depth(taught):
@@ -87,9 +87,9 @@ def test_the_onnx_engine_drops_the_same_keys_with_the_same_scores(taught, tmp_pa
     keys."""
     pytest.importorskip("onnxruntime_genai")
     base, folder = export_taught_model(tmp_path, build_messages(TEAM, TEXT), ANSWER)
-    torch_engine = Extractor.load(str(base), key_check=True)
-    onnx_engine = Extractor.load(folder, engine="onnx", key_check=True)
-    assert onnx_engine.key_check  # its answers go through the check
+    torch_engine = Extractor.load(str(base), decoding=Decoding(key_check=True))
+    onnx_engine = Extractor.load(folder, decoding=Decoding(key_check=True, engine="onnx"))
+    assert onnx_engine.decoding.key_check  # its answers go through the check
     prompt = onnx_engine.prompt_ids(TEAM, TEXT)
     answers = [INVENTED, TAUGHT, {"name": "Ana", "team": []}]
     expected = log_likelihoods(torch_engine.model, torch_engine.tokenizer, prompt, answers)

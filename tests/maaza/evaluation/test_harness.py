@@ -15,6 +15,7 @@ from maaza_tiny import (
     write_jsonl,
 )
 
+from maaza.evaluation.results import read_run
 from maaza.inference.extract import Extractor
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -195,6 +196,25 @@ def test_a_run_with_the_span_rule_copies_its_strings_from_the_text(capsys, tmp_p
 def test_the_span_rule_needs_constrained_decoding(capsys, tmp_path, tiny_model, tickets):
     code, _, err = run_eval(capsys, "--model", tiny_model, "--data", tickets, "--spans", "--results-dir", tmp_path)
     assert code == 2 and "--spans is part of constrained decoding on the torch engine" in err
+
+
+def test_the_decoding_section_is_the_record_the_options_make(capsys, tmp_path, tiny_model, tickets):
+    """Every switch, the batch size as run and each switch's rule, as the model card, README and leaderboard read
+    them back."""
+    switches = ("--constrained", "--spans", "--key-check", "--value-check", "--batch-size", "2")
+    code, _, _ = run_eval(capsys, "--model", tiny_model, "--data", tickets, *switches, "--results-dir", tmp_path)
+    assert code == 0
+    (path,) = (tmp_path / tiny_model.name).iterdir()
+    assert re.fullmatch(r"tickets-[0-9a-f]{10}-constrained-spans-keycheck-valuecheck\.json", path.name)
+    decoding = json.loads(path.read_text())["decoding"]
+    assert list(decoding) == [
+        "do_sample", "num_beams", "use_cache", "constrained", "engine", "batch_size", "max_new_tokens", "stop",
+        "spans", "spans_rule", "key_check", "key_check_rule", "value_check", "value_check_rule", "prompt",
+    ]  # fmt: skip
+    assert (decoding["do_sample"], decoding["num_beams"], decoding["batch_size"]) == (False, 1, 2)
+    assert decoding["constrained"] is decoding["spans"] is decoding["key_check"] is decoding["value_check"] is True
+    assert decoding["engine"].startswith("xgrammar ") and "starts closing instead" in decoding["stop"]
+    assert read_run(path).mode == "constrained + spans + key check + value check"
 
 
 def test_ctrl_c_exits_130_saying_so_in_one_line(capsys, monkeypatch, tmp_path, tickets):

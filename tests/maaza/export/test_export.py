@@ -21,13 +21,12 @@ from maaza_tiny import (
 )
 
 from edgejson import build_messages
-from maaza import harness
+from maaza import Decoding, Extractor, harness
 from maaza.adapters import adapter_hash
 from maaza.cli import main
 from maaza.evaluation.results import headline, read_run
 from maaza.export.build import check_loads
 from maaza.export.info import ExportError, folder_mb
-from maaza.inference.extract import Extractor
 from maaza.inference.onnx_engine import OnnxModel
 
 pytest.importorskip("onnxruntime_genai")
@@ -64,7 +63,7 @@ def test_export_writes_merged_model_and_a_carded_folder_per_precision(exported):
 def test_fp32_onnx_decodes_token_for_token_as_torch(exported):
     base, adapter, out = exported
     torch_engine = Extractor.load(base, adapter=adapter)
-    onnx_engine = Extractor.load(out / "fp32", engine="onnx")
+    onnx_engine = Extractor.load(out / "fp32", decoding=Decoding(engine="onnx"))
     assert (onnx_engine.engine, onnx_engine.precision, torch_engine.precision) == ("onnx", "fp32", "fp32")
     requests = [(CLOSED_SCHEMA, text) for text in TEXTS]
     assert [onnx_engine.prompt_ids(*r) for r in requests] == [torch_engine.prompt_ids(*r) for r in requests]
@@ -90,7 +89,7 @@ def test_onnx_batches_only_prompts_it_can_pad_and_guides_one_at_a_time(exported)
 
 
 def test_int4_builds_and_runs(exported):
-    extractor = Extractor.load(exported[2] / "int4", engine="onnx")
+    extractor = Extractor.load(exported[2] / "int4", decoding=Decoding(engine="onnx"))
     assert extractor.precision == "int4"
     assert (extractor.batch_size(), extractor.batch_size(3)) == (1, 3)  # one at a time unless asked: the faster
     generations = extractor.generate([(CLOSED_SCHEMA, text) for text in TEXTS], max_new_tokens=20)
@@ -98,7 +97,7 @@ def test_int4_builds_and_runs(exported):
 
 
 def test_constrained_onnx_output_follows_the_schema_in_compact_json(exported):
-    extractor = Extractor.load(exported[2] / "int4", engine="onnx", constrained=True)
+    extractor = Extractor.load(exported[2] / "int4", decoding=Decoding(constrained=True, engine="onnx"))
     for generation in extractor.generate([(CLOSED_SCHEMA, text) for text in TEXTS]):
         assert generation.stop == "json" and " " not in generation.raw
         jsonschema.validate(generation.output, CLOSED_SCHEMA)
@@ -106,7 +105,7 @@ def test_constrained_onnx_output_follows_the_schema_in_compact_json(exported):
 
 def test_guidance_allows_no_key_the_schema_leaves_unsaid_as_the_torch_grammar(exported):
     schema = {"type": "object", "properties": {"ok": {"type": "boolean"}}, "required": ["ok"]}  # additional keys: ok
-    extractor = Extractor.load(exported[2] / "int4", engine="onnx", constrained=True)
+    extractor = Extractor.load(exported[2] / "int4", decoding=Decoding(constrained=True, engine="onnx"))
     outputs = [g.output for g in extractor.generate([(schema, text) for text in TEXTS])]
     assert all(output is not None and set(output) == {"ok"} for output in outputs)
 
@@ -180,14 +179,14 @@ def test_without_onnxruntime_genai_export_and_the_engine_say_how_to_install_it(c
     code, _, err = run_command(capsys, main, *argv)
     assert code == 2 and "onnxruntime-genai is not installed: pip install 'edgejson-maaza[edge]'" in err
     with pytest.raises(ExportError, match="onnxruntime-genai is not installed"):
-        Extractor.load(out / "fp32", engine="onnx")
+        Extractor.load(out / "fp32", decoding=Decoding(engine="onnx"))
 
 
 def test_the_onnx_engine_refuses_what_it_cannot_load(exported):
     base, adapter, out = exported
     with pytest.raises(ValueError, match="not an ONNX Runtime GenAI folder"):
-        Extractor.load(base, engine="onnx")
+        Extractor.load(base, decoding=Decoding(engine="onnx"))
     with pytest.raises(ValueError, match="its adapter merged in"):
-        Extractor.load(out / "fp32", adapter=adapter, engine="onnx")
+        Extractor.load(out / "fp32", adapter=adapter, decoding=Decoding(engine="onnx"))
     with pytest.raises(ValueError, match="unknown engine 'tflite'"):
-        Extractor.load(base, engine="tflite")
+        Extractor.load(base, decoding=Decoding(engine="tflite"))

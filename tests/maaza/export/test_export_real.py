@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from maaza import DEFAULT_BASE, Extractor
+from maaza import DEFAULT_BASE, Decoding, Extractor
 from maaza.evaluation.harness import load_examples
 from maaza.export.build import export
 
@@ -24,7 +24,7 @@ def test_the_released_adapter_in_fp32_and_q4_onnx_answers_as_in_pytorch(tmp_path
     expected = torch_engine.generate(requests, batch_size=1)
     answers = {}
     for folder in (fp32, q4):
-        onnx_engine = Extractor.load(folder, engine="onnx")
+        onnx_engine = Extractor.load(folder, decoding=Decoding(engine="onnx"))
         assert [onnx_engine.prompt_ids(*r) for r in requests] == [torch_engine.prompt_ids(*r) for r in requests]
         answers[folder.name] = onnx_engine.generate(requests)
     assert [(g.raw, g.stop) for g in answers["fp32"]] == [(g.raw, g.stop) for g in expected]

@@ -9,10 +9,10 @@ import torch
 from maaza_tiny import CLOSED_SCHEMA, TEXTS, run_command, save_tiny_adapter, save_tiny_model
 from transformers import LlamaForCausalLM
 
+from maaza import Decoding, Extractor
 from maaza.adapters import adapter_hash
 from maaza.cli import main
 from maaza.export.info import folder_mb
-from maaza.inference.extract import Extractor
 
 pytest.importorskip("onnxruntime_genai")
 HIDDEN = 64  # two blocks of 32 per row; ONNX Runtime's attention wants heads of 16 values
@@ -56,10 +56,12 @@ def test_q4_decodes_as_torch_with_the_adapter_attached(on_grid):
     torch_engine = Extractor.load(base, adapter=adapter)
     requests = [(CLOSED_SCHEMA, text) for text in TEXTS]
     expected = torch_engine.generate(requests, max_new_tokens=30)
-    q4 = Extractor.load(root / "out" / "q4", engine="onnx")
+    q4 = Extractor.load(root / "out" / "q4", decoding=Decoding(engine="onnx"))
     assert q4.precision == "q4"
     assert [g.raw for g in q4.generate(requests, max_new_tokens=30)] == [g.raw for g in expected]
-    int4 = Extractor.load(root / "out" / "int4", engine="onnx")  # the merged model rounded a second time
+    int4 = Extractor.load(
+        root / "out" / "int4", decoding=Decoding(engine="onnx")
+    )  # the merged model rounded a second time
     assert [g.raw for g in int4.generate(requests, max_new_tokens=30)] != [g.raw for g in expected]
 
 

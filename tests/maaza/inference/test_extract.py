@@ -6,9 +6,9 @@ from maaza_tiny import CLOSED_SCHEMA, TEXTS, save_tiny_model
 from trl import apply_chat_template
 
 from edgejson import build_messages, format_answer
-from maaza import Extractor
+from maaza import Decoding, Extractor
 from maaza.bases import PLAIN_CHAT_TEMPLATE, load_base
-from maaza.inference.extract import CLOSE_TOKENS
+from maaza.inference.generation import CLOSE_TOKENS
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +18,7 @@ def extractor(tiny_model):
 
 @pytest.fixture(scope="module")
 def constrained(tiny_model):
-    return Extractor.load(str(tiny_model), constrained=True)
+    return Extractor.load(str(tiny_model), decoding=Decoding(constrained=True))
 
 
 def _requests():
@@ -136,7 +136,7 @@ def test_a_looping_answer_stops_at_the_loop_not_at_the_budget(looping_model):
 
 @pytest.mark.parametrize("budget", [400, 7])  # a loop, then an answer that reaches its budget
 def test_a_constrained_answer_that_loops_or_runs_out_is_closed_valid(looping_model, budget):
-    (generation,) = Extractor.load(str(looping_model), constrained=True).generate(
+    (generation,) = Extractor.load(str(looping_model), decoding=Decoding(constrained=True)).generate(
         [(LOOP_SCHEMA, "x")], max_new_tokens=budget
     )
     assert generation.stop == "closed" and generation.failure is None
@@ -159,7 +159,7 @@ def rambling_model(tmp_path_factory):
 
 
 def test_a_constrained_answer_cut_inside_a_string_ends_the_string_first(rambling_model):
-    (generation,) = Extractor.load(str(rambling_model), constrained=True).generate(
+    (generation,) = Extractor.load(str(rambling_model), decoding=Decoding(constrained=True)).generate(
         [(NOTE_SCHEMA, "x")], max_new_tokens=6
     )
     assert generation.stop == "closed" and generation.failure is None
@@ -185,7 +185,7 @@ def email_rambling_model(tmp_path_factory):
 
 
 def test_a_constrained_answer_cut_inside_a_formatted_string_completes_the_format(email_rambling_model):
-    (generation,) = Extractor.load(str(email_rambling_model), constrained=True).generate(
+    (generation,) = Extractor.load(str(email_rambling_model), decoding=Decoding(constrained=True)).generate(
         [(EMAIL_SCHEMA, "write to ana@x.io")], max_new_tokens=6
     )
     assert generation.stop == "closed" and generation.failure is None

@@ -7,7 +7,7 @@ import pytest
 from tiny_models import save_taught_model
 
 from edgejson import build_messages
-from maaza import Extractor
+from maaza import Decoding, Extractor
 
 VENDOR = {
     "type": "object",
@@ -45,11 +45,11 @@ def taught(request, tmp_path_factory) -> tuple[str, Extractor]:
     folder = tmp_path_factory.mktemp(request.param)
     completion = json.dumps(ANSWERS[request.param], separators=(",", ":"))
     save_taught_model(folder, build_messages(VENDOR, TEXT), completion)
-    return request.param, Extractor.load(str(folder), constrained=True)
+    return request.param, Extractor.load(str(folder), decoding=Decoding(constrained=True))
 
 
 def _answer(extractor: Extractor, spans: bool) -> dict:
-    extractor.spans = spans
+    extractor.decoding = Decoding(constrained=True, spans=spans)
     (generation,) = extractor.generate([(VENDOR, TEXT)])
     return generation.output
 
@@ -67,8 +67,7 @@ def test_free_form_strings_are_spans_of_the_text_and_nothing_else_changes(taught
 
 def test_the_span_rule_is_part_of_constrained_decoding_on_torch(taught, tmp_path):
     _, extractor = taught
-    free = Extractor(extractor.model, extractor.tokenizer, constrained=False, spans=True)
     with pytest.raises(ValueError, match="part of constrained decoding"):
-        free.generate([(VENDOR, TEXT)])
+        extractor.decoding = Decoding(spans=True)
     with pytest.raises(ValueError, match="span rule runs on the torch engine"):
-        Extractor.load(tmp_path, engine="onnx", constrained=True, spans=True)
+        Extractor.load(tmp_path, decoding=Decoding(constrained=True, spans=True, engine="onnx"))
