@@ -112,8 +112,9 @@ def invented_items(
     validator, gone = schema_validator(schema), []
     found = list(leaves(answer, schema))
     total = counted(found)
-    arrays = {path[:at] for path, _, _ in found for at, step in enumerate(path) if isinstance(step, int)}
-    for array in sorted(arrays, key=len, reverse=True):  # inner arrays first: an outer path keeps its indices
+    arrays = dict.fromkeys(path[:at] for path, _, _ in found for at, step in enumerate(path) if isinstance(step, int))
+    for array in sorted(arrays, key=len, reverse=True):  # inner arrays first (an outer path keeps its indices), and
+        # of arrays as deep the first in the answer first: one order, whatever the hash seed
         for index in reversed(range(1, len(item(answer, array)))):
             if not isinstance(item(answer, (path := (*array, index))), dict):
                 continue
