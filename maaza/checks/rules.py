@@ -28,10 +28,10 @@ class Rule:
 
 def describe(rules: Sequence[Rule], module: str) -> str:
     """The check as a results file records it: after decoding, each rule by name and text, in the order they run."""
-    listed = "; ".join(f"({number}) {rule.name}: {rule.text}" for number, rule in enumerate(rules, 1))
-    return f"after decoding, in this order: {listed} ({module})"
+    steps = "; ".join(f"({number}) {rule.name}: {rule.text}" for number, rule in enumerate(rules, 1))
+    return f"after decoding, in this order: {steps} ({module})"
 
 
-def names(rules: Sequence[Rule]) -> str:
+def listed(rules: Sequence[Rule]) -> str:
     """The rules' names in order, as help lists them (``a, then b, then c``)."""
     return ", then ".join(rule.name for rule in rules)

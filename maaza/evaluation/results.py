@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from maaza.checks import keys, values
-from maaza.checks.rules import names
+from maaza.checks.rules import listed
 from maaza.inference.decoding import Decoding
 
 EDGEJSON = "edgejson_dataset"  # ``dataset.source`` of a run on an EdgeJSON split
@@ -219,8 +219,8 @@ def decoding_mode(constrained: bool, key_check: bool = False, spans: bool = Fals
 OPTION_HELP = {
     "constrained": "make the output follow the JSON Schema",
     "spans": "with --constrained: each free-form string value must be a span of the text (torch engine)",
-    "key_check": f"drop optional keys the model finds the answer likelier without; rules: {names(keys.RULES)}",
-    "value_check": f"hold values to what the text states; rules: {names(values.RULES)}",
+    "key_check": f"drop optional keys the model finds the answer likelier without; rules: {listed(keys.RULES)}",
+    "value_check": f"hold values to what the text states; rules: {listed(values.RULES)}",
 }
 MODES = tuple(  # every decoding a run may have, in the order tables list them (the span rule is part of constrained)
     mode
