@@ -9,7 +9,8 @@ A killed run resumes from the last checkpoint in the recipe's output_dir when st
 
 from __future__ import annotations
 
-from maaza.training import RecipeError, recipe_parser, train
+from maaza.recipes import RecipeError, recipe_parser
+from maaza.training import train
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -3,6 +3,8 @@
 The Hub ids it names (the dataset, the Space that publishes ``results/``, the adapter's own repo) come from the
 release file, ``release.yaml``.
 
+Its tables, and the edge build it recommends, are made in ``release.card_tables``.
+
 Usage: ``python -m release.model_card maaza_models/maaza-mlm-135m-json`` (writes the adapter folder's ``README.md``)
 """
 
@@ -18,20 +20,22 @@ from typing import Any
 
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
-from edgejson.schemas import BANDS
 from maaza.bases import BASES
 from maaza.evaluation.curve import CURVE_FILE
-from maaza.evaluation.results import (
-    MODES,
-    RUNS,
-    ResultsError,
-    Run,
-    headline,
-    read_run,
-    recommended_mode,
-    results_files,
-)
+from maaza.evaluation.results import RUNS, ResultsError, Run, headline, read_run, recommended_mode, results_files
 from maaza.paths import RESULTS
+from release.card_tables import (
+    BASELINES_HEADER,
+    PRECISION_HEADER,
+    REFERENCE_HEADER,
+    RESULTS_HEADER,
+    baseline_rows,
+    pct,
+    precision_rows,
+    recommended_build,
+    results_rows,
+    table,
+)
 from release.config import RELEASE_FILE, Release, ReleaseError, load_release
 
 TEMPLATE = Path(__file__).with_name("model_card_template.md")
@@ -132,161 +136,6 @@ def eval_results(runs: dict[tuple[str, str], Run], slug: str, hub: Hub) -> list[
     return out
 
 
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{100 * value:.1f}%"
-
-
-def results_rows(runs: dict[tuple[str, str], Run]) -> list[list[str]]:
-    """One row per run: scores overall and per band, speed, examples."""
-    rows = []
-    for split, mode in RUNS:
-        if (split, mode) not in runs:
-            continue
-        run = runs[split, mode]
-        bands = run.by_complexity
-        rows.append(
-            [
-                split,
-                mode,
-                str(run.dataset.examples),
-                _pct(run.value("scores.json_exact")),
-                *(_pct(bands[band]["json_exact"]) if band in bands else "–" for band in BANDS),
-                f"{run.value('scores.field_f1'):.3f}",
-                f"{run.value('scores.leaf_f1'):.3f}",
-                _pct(run.value("scores.schema_valid")),
-                f"{run.value('performance.tokens_per_s'):.1f}",
-                f"`{run.path.name}`",
-            ]
-        )
-    return rows
-
-
-def baseline_rows(results_dir: Path) -> list[list[str]]:
-    """Zero-shot models of the leaderboard on test, greedy decoding: the comparison the card makes."""
-    best = headline(_read_runs(results_files(results_dir)))
-    return [
-        [
-            run.model.hub_id or run.model.name,
-            f"{run.model.parameters / 1e6:.0f}M",
-            str(run.dataset.examples),
-            _pct(run.value("scores.json_exact")),
-            f"{run.value('scores.leaf_f1'):.3f}",
-            _pct(run.value("scores.schema_valid")),
-        ]
-        for (_, split, mode), run in sorted(best.items())
-        if split == "test" and mode == "greedy" and not run.model.adapter
-    ]
-
-
-def _ids(run: Run) -> list[str]:
-    return [example["id"] for example in run.examples]
-
-
-def edge_groups(runs: list[Run]) -> list[tuple[Run, list[Run]]]:
-    """Each PyTorch run with the runs of other engines on the same examples and decoding, by split, decoding and number
-    of examples; a build with no such PyTorch run is left out."""
-
-    def same_examples(a: Run, b: Run) -> bool:
-        return (a.dataset.name, a.mode, _ids(a)) == (b.dataset.name, b.mode, _ids(b))
-
-    groups: dict[Path | None, tuple[Run, list[Run]]] = {}
-    for run in sorted(runs, key=lambda r: (r.dataset.name, MODES.index(r.mode), r.label)):
-        torch_run = next((t for t in runs if t.model.engine == "torch" and same_examples(t, run)), None)
-        if run.model.engine != "torch" and torch_run is not None:
-            groups.setdefault(torch_run.path, (torch_run, []))[1].append(run)
-    return sorted(groups.values(), key=lambda g: (g[0].dataset.name, MODES.index(g[0].mode), len(g[0].examples)))
-
-
-def rows_name(run: Run) -> str:
-    """The rows a run scored, as the card names them: ``test`` or ``test (first 50)``."""
-    return run.dataset.name + (f" (first {run.dataset.limit})" if run.dataset.limit else "")
-
-
-def same_cpu(run: Run, other: Run) -> bool:
-    """Whether two runs ran on the same CPU: only then is a speed ratio between them shown."""
-    return run.value("provenance.machine.cpu") == other.value("provenance.machine.cpu")
-
-
-def same_parsed(run: Run, torch_run: Run) -> float:
-    """The share of examples whose parsed output equals the PyTorch run's."""
-    same = sum(a["parsed"] == b["parsed"] for a, b in zip(run.examples, torch_run.examples, strict=True))
-    return same / len(run.examples)
-
-
-def precision_rows(runs: list[Run]) -> list[list[str]]:
-    """The edge builds against PyTorch (``edge_groups``): JSONExact, how often the parsed output equals PyTorch's,
-    size on disk, and examples per second with its ratio to PyTorch's (when both ran on the same CPU)."""
-    rows = []
-    for torch_run, builds in edge_groups(runs):
-        speed = torch_run.value("performance.examples_per_s")
-        for run in (torch_run, *builds):
-            ratio = run.value("performance.examples_per_s") / speed
-            rows.append(
-                [
-                    rows_name(run),
-                    run.mode,
-                    f"{run.model.engine} {run.model.precision}",
-                    str(run.decoding["batch_size"]),
-                    _pct(run.value("scores.json_exact")),
-                    _pct(same_parsed(run, torch_run)),
-                    "–" if run.model.size_mb is None else f"{run.model.size_mb:.0f}",
-                    f"{run.value('performance.examples_per_s'):.3f}",
-                    f"{ratio:.2f}x" if same_cpu(run, torch_run) else "other CPU",
-                    f"`{run.path.name}`",
-                ]
-            )
-    return rows
-
-
-def recommended_build(runs: list[Run]) -> str | None:
-    """The quantized edge build to use: on the largest set of examples any was compared on, the one whose parsed
-    output most often equals PyTorch's; a sentence with its figures (None when no quantized build was compared)."""
-    candidates = [
-        (len(run.examples), same_parsed(run, torch_run), run, torch_run)
-        for torch_run, builds in edge_groups(runs)
-        for run in builds
-        if run.model.precision != "fp32"
-    ]
-    if not candidates:
-        return None
-    _, same, run, torch_run = max(candidates, key=lambda c: c[:2])
-    where, cpu = rows_name(run), run.value("provenance.machine.cpu")
-    ratio = run.value("performance.examples_per_s") / torch_run.value("performance.examples_per_s")
-    speed = (
-        f" `edgejson-eval` ran it at {ratio:.2f}x PyTorch's examples per second, on the same CPU ({cpu})."
-        if same_cpu(run, torch_run)
-        else ""
-    )
-    return (
-        f"Recommended on the edge: **{run.model.precision}** ({run.model.size_mb:.0f} MB on disk). On {where}, "
-        f"{run.mode}, it scores {_pct(run.value('scores.json_exact'))} JSONExact against PyTorch's "
-        f"{_pct(torch_run.value('scores.json_exact'))}, and {_pct(same)} of its answers parse to PyTorch's "
-        f"(`{run.path.name}`).{speed}{single_stream(runs, run.model.precision)}"
-    )
-
-
-def single_stream(runs: list[Run], precision: str) -> str:
-    """A sentence on the ``precision`` build's tokens per second one request at a time, against PyTorch's on the same
-    examples and CPU, both at batch 1 (on the most examples any such pair ran); empty when no such pair ran."""
-    pairs = [
-        (run, torch_run)
-        for torch_run, builds in edge_groups(runs)
-        for run in builds
-        if run.model.precision == precision
-        and run.decoding["batch_size"] == torch_run.decoding["batch_size"] == 1
-        and same_cpu(run, torch_run)
-    ]
-    if not pairs:
-        return ""
-    run, torch_run = max(pairs, key=lambda pair: len(pair[0].examples))
-    where = rows_name(run)
-    speed, reference = run.value("performance.tokens_per_s"), torch_run.value("performance.tokens_per_s")
-    return (
-        f" One request at a time (batch 1 for both engines, {where}, `{run.path.name}`), it decodes "
-        f"{speed:.1f} tokens per second, {speed / reference:.2f}x PyTorch's {reference:.1f}."
-    )
-
-
 def failure_summary(run: Run) -> str:
     """Every failure kind of a run, the most frequent first: ``a field left out (41 examples), a wrong value (30
     examples)``."""
@@ -306,39 +155,6 @@ def extract_flags(run: Run) -> str:
     return "".join(f" {flag}" for flag, used in flags if used)
 
 
-def table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
-
-
-RESULTS_HEADER = [
-    "split",
-    "decoding",
-    "examples",
-    "JSONExact",
-    *BANDS,
-    "FieldF1",
-    "leaf F1",
-    "schema-valid",
-    "tokens/s",
-    "results file",
-]
-BASELINES_HEADER = ["zero-shot model", "params", "examples", "JSONExact", "leaf F1", "schema-valid"]
-REFERENCE_HEADER = ["model (EdgeJSON v3)", "params", "type", "JSONExact", "FieldF1"]
-PRECISION_HEADER = [
-    "split",
-    "decoding",
-    "engine",
-    "batch",
-    "JSONExact",
-    "parsed output = PyTorch's",
-    "size (MB)",
-    "examples/s",
-    "x PyTorch",
-    "results file",
-]
-
-
 def _tables(
     runs: dict[tuple[str, str], Run],
     every_run: list[Run],
@@ -350,11 +166,11 @@ def _tables(
     builds' (none when no build was compared), with the edge build the card recommends."""
     return {
         "results_table": table(RESULTS_HEADER, results_rows(runs)),
-        "baselines_table": table(BASELINES_HEADER, baseline_rows(all_results)),
+        "baselines_table": table(BASELINES_HEADER, baseline_rows(_read_runs(results_files(all_results)))),
         "reference_table": table(
             REFERENCE_HEADER,
             [
-                [m["model"], f"{m['params_m']}M", m["type"], _pct(m["json_exact"]), f"{m['field_f1']:.3f}"]
+                [m["model"], f"{m['params_m']}M", m["type"], pct(m["json_exact"]), f"{m['field_f1']:.3f}"]
                 for m in reference["models"]
             ],
         ),
@@ -394,8 +210,8 @@ def _training(adapter_dir: Path, info: dict[str, Any]) -> dict[str, Any]:
                 [
                     str(p["step"]),
                     f"{p['train_seconds'] / 60:.1f}",
-                    _pct(p["json_exact_seen"]),
-                    _pct(p["json_exact_unseen"]),
+                    pct(p["json_exact_seen"]),
+                    pct(p["json_exact_unseen"]),
                 ]
                 for p in curve["points"]
             ],

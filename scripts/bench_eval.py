@@ -27,7 +27,7 @@ from maaza.evaluation.results import Run  # noqa: E402
 from maaza.inference.decoding import Decoding  # noqa: E402
 from maaza.machine import machine  # noqa: E402
 from maaza.paths import RESULTS  # noqa: E402
-from release.model_card import same_parsed  # noqa: E402
+from release.card_tables import same_parsed  # noqa: E402
 
 
 def line(run: Run, path: Path, reference: Run | None) -> dict:

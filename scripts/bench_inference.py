@@ -40,7 +40,7 @@ SCORES = ("json_exact", "field_f1", "leaf_f1", "schema_valid", "parse_rate")
 
 
 def _examples(count: int) -> list[dict[str, Any]]:
-    from maaza.evaluation.harness import load_examples
+    from maaza.evaluation.examples import load_examples
 
     return load_examples("test")[:count]
 

@@ -28,7 +28,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the maaza commands set
 import evaluate  # noqa: E402
 
 from maaza.bases import DEFAULT_BASE  # noqa: E402
-from maaza.evaluation.harness import load_examples  # noqa: E402
+from maaza.evaluation.examples import load_examples  # noqa: E402
 from maaza.export.build import export  # noqa: E402
 from maaza.export.info import PRECISIONS, Quantization, folder_mb, read_export_info
 from maaza.inference.decoding import Decoding  # noqa: E402

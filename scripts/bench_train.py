@@ -29,14 +29,8 @@ from transformers import AutoTokenizer, TrainerCallback
 from trl import ModelConfig, SFTConfig, SFTTrainer
 
 from maaza.machine import machine
-from maaza.training import (
-    CompletionHeadSFTTrainer,
-    ScriptArguments,
-    build_trainer,
-    locate_base,
-    recipe_parser,
-    to_prompt_completion,
-)
+from maaza.recipes import ScriptArguments, recipe_parser
+from maaza.training import CompletionHeadSFTTrainer, build_trainer, locate_base, to_prompt_completion
 
 ROOT = Path(__file__).resolve().parents[1]
 RECIPE = ROOT / "maaza_models" / "recipes" / "maaza-mlm-135m-json.yaml"

@@ -1,2 +1,3 @@
-"""Evaluation: the EdgeJSON harness, ``edgejson-eval`` (``harness``), the results files it writes and everything that
-reads them (``results``), and the learning curve of a run's checkpoints (``curve``)."""
+"""Evaluation: the EdgeJSON harness, ``edgejson-eval`` (``harness``; the examples it reads: ``examples``; the sections
+of its results files: ``sections``), the results files it writes and everything that reads them (``results``), and
+the learning curve of a run's checkpoints (``curve``)."""

@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=40, help="rows of each validation slice (default 40)")
     parser.add_argument("--out", type=Path, help="where the curve goes (default: the recipe's adapter_dir)")
     args = parser.parse_args(argv)
-    from maaza.training import RecipeError, read_recipe  # torch and trl load here, after OpenMP's waits are chosen
+    from maaza.recipes import RecipeError, read_recipe  # torch and trl load here, after OpenMP's waits are chosen
 
     try:
         script_args, training_args, model_args = read_recipe(args.recipe)

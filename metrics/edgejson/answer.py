@@ -8,7 +8,8 @@ byte-identical copy of this file, so it stays self-contained on the Hub). The ru
 - otherwise the answer is the first complete object after chatter: a ``{`` followed by ``"``, ``'`` or ``}``
   (``{name}`` in prose is no object); a rejected candidate is skipped, a cut one ends the search;
 - JSON is strict: no ``NaN`` or ``Infinity`` (``invalid_json``), no key twice in an object (``duplicate_key``), at
-  most ``MAX_DEPTH`` levels (``too_deep``), every number finite as a double (``number_out_of_range``).
+  most ``MAX_DEPTH`` levels (``too_deep``), every number finite as a double (``number_out_of_range``); ``REJECTIONS``
+  says each of these four kinds in words.
 
 A schema is usable when it nests at most ``MAX_SCHEMA_DEPTH`` levels, is valid against its meta-schema, and each of
 its references resolves and leads, before coming back, into a property or an item (a cycle that never does would be
@@ -77,6 +78,14 @@ class Rejected(ValueError):
     def __init__(self, kind: str) -> None:
         super().__init__(kind)
         self.kind = kind
+
+
+REJECTIONS = {  # why ``loads`` rejects a JSON text, by the kind of its ``Rejected``, in words
+    "invalid_json": "NaN and Infinity are not JSON",
+    "duplicate_key": "a key appears twice in one object",
+    "number_out_of_range": "a number is too large for a double",
+    "too_deep": f"it is nested deeper than {MAX_DEPTH} levels",
+}
 
 
 def _constant(name: str) -> Any:

@@ -1,5 +1,6 @@
 """Importing maaza or its commands changes no setting of the process; the commands choose passive OpenMP waits for
-themselves in ``main()``, before torch loads OpenMP."""
+themselves in ``main()``, before torch loads OpenMP. The package has no import cycle, and no module of the shipped
+code is over MAX_MODULE_LINES lines."""
 
 import ast
 import os
@@ -73,3 +74,18 @@ def test_no_import_cycle_in_maaza():
 
     for name in graph:
         visit(name, ())
+
+
+MAX_MODULE_LINES = 400
+
+
+def test_no_module_is_longer_than_max_module_lines():
+    """No module of the shipped code (maaza/, spaces/, release/) runs over MAX_MODULE_LINES lines: a longer one is
+    split into modules named for what they do."""
+    long = [
+        f"{path.relative_to(ROOT)} ({lines} lines)"
+        for folder in ("maaza", "spaces", "release")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    ]
+    assert not long, "split into modules named for what they do: " + ", ".join(long)

@@ -5,7 +5,8 @@ import json
 import shutil
 
 from maaza.evaluation.curve import main as curve_main
-from maaza.training import recipe_parser, train
+from maaza.recipes import recipe_parser
+from maaza.training import train
 
 
 def test_every_checkpoint_is_scored_against_its_training_minutes(recipe, tiny_dataset, tmp_path, capsys):

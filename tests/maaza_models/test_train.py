@@ -14,7 +14,8 @@ from safetensors.torch import load_file
 from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
 from trl import ModelConfig, SFTConfig, SFTTrainer
 
-from maaza.training import ScriptArguments, build_trainer, recipe_parser, train
+from maaza.recipes import ScriptArguments, recipe_parser
+from maaza.training import build_trainer, train
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "maaza_models" / "train.py"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from maaza import DEFAULT_BASE, Decoding, Extractor
-from maaza.evaluation.harness import load_examples
+from maaza.evaluation.examples import load_examples
 from maaza.export.build import export
 
 pytestmark = pytest.mark.slow
