@@ -9,7 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from edgejson.schemas import BANDS
-from maaza.evaluation.results import MODES, RUNS, Run, headline
+from maaza.evaluation.results import MODES, RUNS, Run
+from maaza.evaluation.selection import headline
 
 RESULTS_HEADER = [
     "split",

@@ -15,7 +15,8 @@ from huggingface_hub import DatasetCard, ModelCard, RepoCard, SpaceCard
 from huggingface_hub.utils import filter_repo_objects
 
 from maaza.adapters import adapter_hash
-from maaza.evaluation.results import ResultsError, decoding_mode, file_mode, headline, read_run
+from maaza.evaluation.results import ResultsError, decoding_mode, file_mode, read_run
+from maaza.evaluation.selection import headline
 from maaza.export.info import INFO as EXPORT_INFO
 from release.config import Release, ReleaseError, RepoSpec, shown
 

@@ -22,7 +22,8 @@ from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
 from maaza.bases import BASES
 from maaza.evaluation.curve import CURVE_FILE
-from maaza.evaluation.results import RUNS, ResultsError, Run, headline, read_run, recommended_mode, results_files
+from maaza.evaluation.results import RUNS, ResultsError, Run, read_run, results_files
+from maaza.evaluation.selection import headline, recommended_mode
 from maaza.paths import RESULTS
 from release.card_tables import (
     BASELINES_HEADER,

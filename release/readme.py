@@ -2,7 +2,7 @@
 
 One row per released model (a model repo of ``release.yaml``, its ``results:`` folder) and per zero-shot baseline; per
 split, JSONExact greedy and in the model's recommended decoding (its card's rule,
-:func:`maaza.evaluation.results.recommended_mode`). Other adapters, engines and modes stay in ``results/``.
+:func:`maaza.evaluation.selection.recommended_mode`). Other adapters, engines and modes stay in ``results/``.
 
 Usage: ``python -m release.readme`` rewrites the block between the markers in README.md; ``--check`` only compares.
 """
@@ -14,17 +14,8 @@ import sys
 from collections.abc import Collection
 from pathlib import Path
 
-from maaza.evaluation.results import (
-    SPLITS,
-    ResultsError,
-    Run,
-    decoding_mode,
-    default_models,
-    headline,
-    read_run,
-    recommended_mode,
-    results_files,
-)
+from maaza.evaluation.results import SPLITS, ResultsError, Run, decoding_mode, read_run, results_files
+from maaza.evaluation.selection import default_models, headline, recommended_mode
 from release.config import ReleaseError, load_release
 
 START, END = "<!-- results:start -->", "<!-- results:end -->"
@@ -63,7 +54,7 @@ def _row(label: str, runs: dict[tuple[str, str], Run], mode: str) -> list[str]:
 
 
 def results_table(results_dir: Path, released: Collection[str]) -> str:
-    """The rows of :func:`maaza.evaluation.results.default_models`, best JSONExact on test in the recommended mode
+    """The rows of :func:`maaza.evaluation.selection.default_models`, best JSONExact on test in the recommended mode
     first (none last), then the legend, naming the adapters left out."""
     runs = [read_run(path) for path in results_files(results_dir)]
     models = default_models(runs, released)

@@ -25,7 +25,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
-from maaza.evaluation.results import headline, read_run, results_files
+from maaza.evaluation.results import read_run, results_files
+from maaza.evaluation.selection import headline
 
 REPO = Path(__file__).resolve().parents[1]
 APP = REPO / "spaces" / "edgejson" / "app.py"
@@ -69,7 +70,7 @@ def launched_space(timeout_s: float = 300, app_args: list[str] = ()) -> Iterator
 
 
 def committed_models(results_dir: Path) -> list[str]:
-    """One model name per headline run of ``test`` on any engine (see ``maaza.evaluation.results.headline``), as the
+    """One model name per headline run of ``test`` on any engine (see ``maaza.evaluation.selection.headline``), as the
     leaderboard shows them, read from the files."""
     best = headline((read_run(path) for path in results_files(results_dir)), engines=None)
     return [label for label, split, _ in best if split == "test"]

@@ -9,8 +9,9 @@ stem and the fingerprint of its rows, ``-spans`` marks constrained decoding with
 one with the value check (``maaza.checks.values``), ``-<engine>-<precision>`` a run on another engine than torch
 (``-onnx-int4``), and ``-first<N>`` a run on the first N rows only.
 
-Usage: ``path = write_run(run, Path("results"))``; ``best = headline(read_run(p) for p in results_files(folder))``;
-``mode, _ = recommended_mode(default_models(runs, released)[label])``
+Which runs the tables show and which mode a card recommends: ``maaza.evaluation.selection``.
+
+Usage: ``path = write_run(run, Path("results"))``; ``runs = [read_run(p) for p in results_files(folder)]``
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Collection, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -324,62 +324,3 @@ def results_files(results_dir: Path | None) -> list[Path]:
     if results_dir is None or not Path(results_dir).is_dir():
         return []
     return [p for p in sorted(Path(results_dir).glob("*/*.json")) if p.parent.name != REFERENCE]
-
-
-def headline(runs: Iterable[Run], engines: Collection[str] | None = ("torch",)) -> dict[tuple[str, str, str], Run]:
-    """Per (model label, EdgeJSON split, decoding mode): the run on the most examples, the latest among equals.
-
-    Runs on data files are left out: they are no EdgeJSON split, whatever their file is called. Only runs of
-    ``engines`` count (None: every engine; the label of a run on another engine than torch names it).
-    """
-    best: dict[tuple[str, str, bool], Run] = {}
-    for run in runs:
-        if run.dataset.split is None or engines is not None and run.model.engine not in engines:
-            continue
-        key = (run.label, run.dataset.split, run.mode)
-        rank = (run.dataset.examples, str(run.provenance.get("date", "")))
-        if key not in best or rank > (best[key].dataset.examples, str(best[key].provenance.get("date", ""))):
-            best[key] = run
-    return best
-
-
-def default_models(runs: Iterable[Run], released: Collection[str]) -> dict[str, dict[tuple[str, str], Run]]:
-    """The models that tables show by default, each with its headline runs (:func:`headline`, torch) by (split,
-    mode): every released adapter (its label in ``released``) and every zero-shot model, the baselines. Other
-    adapters (older releases, experiments) and other engines are left to the full results."""
-    models: dict[str, dict[tuple[str, str], Run]] = {}
-    for (label, split, mode), run in headline(runs).items():
-        if label in released or not run.model.adapter:
-            models.setdefault(label, {})[split, mode] = run
-    return models
-
-
-def _exact_on(run: Run, ids: set[str]) -> float:
-    """JSONExact of ``run`` over the examples in ``ids``."""
-    scores = [example["scores"]["json_exact"] for example in run.examples if example["id"] in ids]
-    return sum(scores) / len(scores)
-
-
-def _preference(run: Run) -> tuple[bool, bool, bool, bool]:
-    """How ties between modes break: constrained first (its output is schema-valid by construction), then the mode
-    without the key check (it costs a scoring pass), then the one without the span rule, then the one without the
-    value check (the fewer rules)."""
-    return run.constrained, not run.key_check, not run.spans, not run.value_check
-
-
-def recommended_mode(runs: dict[tuple[str, str], Run]) -> tuple[str, str | None]:
-    """The decoding mode a model's card recommends, and what decided it: the mode with the highest JSONExact on the
-    examples of test that every mode run on test scored, else likewise on test_unseen (ties: :func:`_preference`);
-    with no split run in two modes, the preferred mode that ran, and nothing decided. What decided it, as the card says
-    it: "`test`" or "`test` (the 120 examples both modes scored)". ``runs``: one model's, by (split, mode)."""
-    for split in ("test", "test_unseen"):
-        scored = [run for (on, _), run in runs.items() if on == split]
-        ids = [{example["id"] for example in run.examples} for run in scored]
-        common = set.intersection(*ids) if len(scored) > 1 else set()
-        if not common:
-            continue
-        best = max(scored, key=lambda run: (_exact_on(run, common), _preference(run)))
-        every = all(len(run.examples) == len(common) for run in scored)
-        some = f" (the {len(common)} examples {'both' if len(scored) == 2 else f'all {len(scored)}'} modes scored)"
-        return best.mode, f"`{split}`" + ("" if every else some)
-    return max(runs.values(), key=_preference).mode, None

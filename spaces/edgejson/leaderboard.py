@@ -39,12 +39,10 @@ from maaza.evaluation.results import (
     ResultsError,
     Run,
     decoding_mode,
-    default_models,
-    headline,
     read_run,
-    recommended_mode,
     results_files,
 )
+from maaza.evaluation.selection import default_models, headline, recommended_mode
 
 TYPES = ("fine-tuned adapter", "zero-shot")
 GREEDY = decoding_mode(False)

@@ -109,6 +109,23 @@ def test_the_recommended_mode_is_the_best_on_the_examples_every_mode_scored(tmp_
     assert row.startswith("| maaza-x | 135M | LoRA fine-tuned | greedy | 100.0% (first 2) | = greedy |")
 
 
+def test_the_held_out_splits_together_decide_the_recommended_mode_not_test(tmp_path: Path) -> None:
+    """Constrained decoding wins on test but loses on test_unseen + test_styles together: greedy is recommended."""
+    runs = {
+        "test": ([1, 1, 1, 0], [1, 1, 1, 1]),  # (greedy, constrained)
+        "test_unseen": ([1, 0], [1, 1]),
+        "test_styles": ([1, 1, 1, 1], [0, 0, 0, 1]),
+    }
+    for split, (greedy, constrained) in runs.items():
+        write(tmp_path / f"results/maaza-x/{split}.json", _run(split, greedy))
+        write(tmp_path / f"results/maaza-x/{split}-constrained.json", _run(split, constrained, constrained=True))
+    (row,) = [line for line in _table(tmp_path) if line.startswith("| maaza-x")]
+    assert row.startswith("| maaza-x | 135M | LoRA fine-tuned | greedy | 75.0% | = greedy | 50.0% | = greedy |"), row
+    write(tmp_path / "results/maaza-x/test_styles-constrained.json", _run("test_styles", [1, 0, 1, 1], constrained=True))
+    (row,) = [line for line in _table(tmp_path) if line.startswith("| maaza-x")]  # 1.75 against 1.5: constrained
+    assert row.startswith("| maaza-x | 135M | LoRA fine-tuned | constrained | 75.0% | 100.0% |"), row
+
+
 def test_each_cell_is_the_split_run_on_the_most_examples_and_data_files_are_no_split(tmp_path: Path) -> None:
     write(tmp_path / "results/maaza-x/test.json", _run("test", [1, 1, 1, 0]))
     write(tmp_path / "results/maaza-x/test-first1.json", _run("test", [0], first=True))

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from maaza.evaluation.results import headline, read_run, results_files
+from maaza.evaluation.results import read_run, results_files
+from maaza.evaluation.selection import headline
 from release.config import load_release
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

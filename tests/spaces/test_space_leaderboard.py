@@ -15,7 +15,8 @@ from gradio_client import Client
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from maaza.evaluation.results import SPLITS, headline, read_run, results_files
+from maaza.evaluation.results import SPLITS, read_run, results_files
+from maaza.evaluation.selection import headline
 from release.config import load_release
 
 REPO = Path(__file__).resolve().parents[2]

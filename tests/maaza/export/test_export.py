@@ -24,7 +24,8 @@ from edgejson import build_messages
 from maaza import Decoding, Extractor, harness
 from maaza.adapters import adapter_hash
 from maaza.cli import main
-from maaza.evaluation.results import headline, read_run
+from maaza.evaluation.results import read_run
+from maaza.evaluation.selection import headline
 from maaza.export.build import check_loads
 from maaza.export.info import ExportError, folder_mb
 from maaza.inference.onnx_engine import OnnxModel
