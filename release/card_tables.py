@@ -1,7 +1,9 @@
-"""The tables of a model card, made from results files: the adapter's runs, the zero-shot baselines, the original
-release's, and its edge builds against PyTorch, with the build the card recommends (``recommended_build``).
+"""The tables of a model card, made from results files: the adapter's runs and their guards, the zero-shot
+baselines, the original release's, and its edge builds against PyTorch, with the build the card recommends
+(``recommended_build``).
 
-Usage: ``table(RESULTS_HEADER, results_rows(runs))``; ``table(PRECISION_HEADER, precision_rows(every_run))``
+Usage: ``table(RESULTS_HEADER, results_rows(runs))``; ``table(GUARDS_HEADER, guard_rows(runs, dataset_dir))``;
+``table(PRECISION_HEADER, precision_rows(every_run))``
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from edgejson.schemas import BANDS
+from maaza.evaluation.guards import GuardsError, count_guards, split_examples
 from maaza.evaluation.results import MODES, RUNS, Run
 from maaza.evaluation.selection import headline
 
@@ -22,6 +25,14 @@ RESULTS_HEADER = [
     "leaf F1",
     "schema-valid",
     "tokens/s",
+    "results file",
+]
+GUARDS_HEADER = [
+    "split",
+    "decoding",
+    "answers with an empty string where the expected is not",
+    "padded strings",
+    "dropped values the text states verbatim (of all dropped)",
     "results file",
 ]
 BASELINES_HEADER = ["zero-shot model", "params", "examples", "JSONExact", "leaf F1", "schema-valid"]
@@ -72,6 +83,26 @@ def results_rows(runs: dict[tuple[str, str], Run]) -> list[list[str]]:
                 f"`{run.path.name}`",
             ]
         )
+    return rows
+
+
+def guard_rows(runs: dict[tuple[str, str], Run], dataset_dir: Path) -> list[list[str]]:
+    """One row per run, as :func:`results_rows` orders them: its guards (``maaza.evaluation.guards``), counted on the
+    split in ``dataset_dir`` it scored; a row says why when that split cannot be read."""
+    rows = []
+    for split, mode in RUNS:
+        if (split, mode) not in runs:
+            continue
+        run = runs[split, mode]
+        try:
+            guards = count_guards(run, split_examples(split, dataset_dir, run.dataset.sha256))
+        except GuardsError as err:
+            reason = str(err).replace("|", "\\|")
+            rows.append([split, mode, f"not counted: {reason}", "–", "–", f"`{run.path.name}`"])
+            continue
+        dropped = sum(len(example.get("dropped") or ()) for example in run.examples)
+        counts = [str(len(guards.empty_strings.ids)), str(guards.padded_strings.count)]
+        rows.append([split, mode, *counts, f"{guards.stated_drops.count} of {dropped}", f"`{run.path.name}`"])
     return rows
 
 

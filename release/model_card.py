@@ -1,7 +1,8 @@
 """The model card of a Maaza adapter, generated from its ``training_info.json`` and the harness's results files.
 
 The Hub ids it names (the dataset, the Space that publishes ``results/``, the adapter's own repo) come from the
-release file, ``release.yaml``.
+release file, ``release.yaml``; the guards of its runs are counted on the EdgeJSON splits in ``--dataset`` (default
+``edgejson_dataset`` in the working directory, else the installed copy).
 
 Its tables, and the edge build it recommends, are made in ``release.card_tables``.
 
@@ -24,13 +25,15 @@ from maaza.bases import BASES
 from maaza.evaluation.curve import CURVE_FILE
 from maaza.evaluation.results import RUNS, ResultsError, Run, read_run, results_files
 from maaza.evaluation.selection import headline, recommended_mode
-from maaza.paths import RESULTS
+from maaza.paths import RESULTS, default_dataset
 from release.card_tables import (
     BASELINES_HEADER,
+    GUARDS_HEADER,
     PRECISION_HEADER,
     REFERENCE_HEADER,
     RESULTS_HEADER,
     baseline_rows,
+    guard_rows,
     pct,
     precision_rows,
     recommended_build,
@@ -162,11 +165,14 @@ def _tables(
     edge_rows: list[list[str]],
     all_results: Path,
     reference: dict[str, Any],
+    dataset_dir: Path,
 ) -> dict[str, str | None]:
-    """The card's tables: the adapter's results, the zero-shot baselines, the original release's and the edge
-    builds' (none when no build was compared), with the edge build the card recommends."""
+    """The card's tables: the adapter's results and their guards (counted on the splits in ``dataset_dir``), the
+    zero-shot baselines, the original release's and the edge builds' (none when no build was compared), with the
+    edge build the card recommends."""
     return {
         "results_table": table(RESULTS_HEADER, results_rows(runs)),
+        "guards_table": table(GUARDS_HEADER, guard_rows(runs, dataset_dir)),
         "baselines_table": table(BASELINES_HEADER, baseline_rows(_read_runs(results_files(all_results)))),
         "reference_table": table(
             REFERENCE_HEADER,
@@ -222,8 +228,15 @@ def _training(adapter_dir: Path, info: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def make_card(adapter_dir: Path, hub: Hub, results_dir: Path | None = None, all_results: Path = RESULTS) -> ModelCard:
-    """The card of the adapter in ``adapter_dir``, scored by the files in ``results_dir`` (``results/<folder>``)."""
+def make_card(
+    adapter_dir: Path,
+    hub: Hub,
+    results_dir: Path | None = None,
+    all_results: Path = RESULTS,
+    dataset_dir: Path | None = None,
+) -> ModelCard:
+    """The card of the adapter in ``adapter_dir``, scored by the files in ``results_dir`` (``results/<folder>``); the
+    guards counted on the EdgeJSON splits in ``dataset_dir`` (default: :func:`maaza.paths.default_dataset`)."""
     from maaza.adapters import adapter_hash
 
     adapter_dir = Path(adapter_dir)
@@ -268,7 +281,7 @@ def make_card(adapter_dir: Path, hub: Hub, results_dir: Path | None = None, all_
         sha256=sha256,
         size_mb=f"{size_mb:.1f}",
         train_minutes=f"{info['train_seconds'] / 60:.1f}",
-        **_tables(runs, every_run, edge_rows, all_results, reference),
+        **_tables(runs, every_run, edge_rows, all_results, reference, Path(dataset_dir or default_dataset())),
         reference_test=reference["test_set"],
         **_test_run(test, mode, decided_by),
         origin=origin and f"the {origin.note} (PyPI: {', '.join(origin.packages)})",
@@ -282,6 +295,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, help="its results files (default results/<adapter folder name>)")
     parser.add_argument("--all-results", type=Path, default=RESULTS, help=f"every model's (default {RESULTS})")
     parser.add_argument(
+        "--dataset",
+        type=Path,
+        help="the EdgeJSON dataset the guards are counted on (default edgejson_dataset, else the installed one)",
+    )
+    parser.add_argument(
         "--release",
         type=Path,
         default=RELEASE_FILE,
@@ -290,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         hub = Hub.of(load_release(args.release), args.all_results)
-        card = make_card(args.adapter_dir, hub, args.results, args.all_results)
+        card = make_card(args.adapter_dir, hub, args.results, args.all_results, args.dataset)
     except (CardError, ReleaseError) as err:
         parser.exit(2, f"release.model_card: error: {err}\n")
     card.save(args.adapter_dir / "README.md")

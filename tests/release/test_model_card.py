@@ -4,6 +4,7 @@ files."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -362,3 +363,19 @@ def test_without_a_curve_the_card_shows_the_validation_loss_the_run_recorded(sco
     card = _card_text(uncurved, results)
     assert "No learning curve: the checkpoints of this run were not kept" in card
     assert "| step | validation loss |" in card and "| 100 | 0.0125 |" in card
+
+
+def test_the_card_counts_the_guards_of_each_run_on_its_split(scored, tmp_path):
+    """A Guards row per run on the split it scored (``--dataset``); a split that cannot be read is said in its row."""
+    adapter, results = scored
+    dataset = results.parents[1] / "dataset"
+    done = _card(adapter, results, "--dataset", str(dataset))
+    assert done.returncode == 0, done.stderr[-2000:]
+    card = ModelCard.load(adapter / "README.md").text
+    assert "| split | decoding | answers with an empty string where the expected is not | padded strings |" in card
+    for mode, name in (("greedy", "test.json"), ("constrained", "test-constrained.json")):
+        assert re.search(rf"\| test \| {mode} \| \d+ \| \d+ \| \d+ of \d+ \| `{name}` \|", card), mode
+    done = _card(adapter, results, "--dataset", str(tmp_path / "none"))
+    assert done.returncode == 0, done.stderr[-2000:]
+    card = ModelCard.load(adapter / "README.md").text
+    assert f"| test | greedy | not counted: {tmp_path / 'none' / 'data' / 'test.jsonl'}: cannot be read" in card
