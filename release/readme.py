@@ -22,7 +22,8 @@ START, END = "<!-- results:start -->", "<!-- results:end -->"
 GREEDY = decoding_mode(False)
 LEGEND = (
     "JSONExact per split, greedy and in the model's recommended decoding (its card's rule: the mode with the highest "
-    "JSONExact on test; a zero-shot baseline ran greedy only), each from the model's run on the most examples. "
+    "JSONExact on the held-out splits, test_unseen + test_styles, or on test for a model never run on them in two "
+    "modes; a zero-shot baseline ran greedy only), each from the model's run on the most examples. "
     "(first N): only the first N examples of the split were scored; †: the answer budget came from the expected "
     "answer (runs made before 0.2)."
 )
