@@ -29,14 +29,14 @@ from transformers import LogitsProcessor, PreTrainedTokenizerBase
 
 from edgejson.formats import PATTERNS as TEXT_FORMATS
 from maaza.inference.onnx_engine import rewritten
-from maaza.inference.spans import JsonCursor, escaped, is_whole_span
+from maaza.inference.spans import JsonCursor, escaped
 
 CLOSE_BONUS = 1e4  # per unit of closing_bonus: more than any gap between two logits
 # What a string is completed with when its format forbids its end: enough for email, date and date-time. One digit
 # only, "1", which fits every place of a date or a time and keeps the search narrow.
 COMPLETION_CHARS = "@.a1-:TZ"
 COMPLETION_TRIES = 5000  # characters tried at most by one search (a date-time from "2024-" takes about 120)
-SPAN_CANDIDATES = 64  # the likeliest allowed tokens tried for one that keeps a span
+SPAN_CANDIDATES = 64  # the likeliest allowed tokens tried for one that keeps a span; else the string ends
 
 
 class SchemaConstraint:
@@ -51,7 +51,6 @@ class SchemaConstraint:
         self.closers = closing_bonus(self.texts, vocab_size, in_string=False)
         self.enders = closing_bonus(self.texts, vocab_size, in_string=True)
         self.ender_ids = self.enders.nonzero().squeeze(1)
-        self.quote_ids = torch.tensor([token for token, piece in enumerate(self.pieces) if piece[:1] == b'"'])
         self.char_ids: dict[str, int] = {}  # the single-character token of each completion character
         for token, text in enumerate(self.texts):
             if len(text) == 1 and text in COMPLETION_CHARS:
@@ -176,8 +175,8 @@ class SchemaLogitsProcessor(LogitsProcessor):
             matcher.fill_next_token_bitmask(self.bitmask, row)
         self.started = True
         xgr.apply_token_bitmask_inplace(scores, self.bitmask.to(scores.device), vocab_size=self.owner.vocab_size)
-        for row in range(len(self.cursors) if self.sources is not None else 0):
-            if not self.finished[row] and not self.closing[row] and self._may_leave_text(row, scores):
+        for row, cursor in enumerate(self.cursors if self.sources is not None else ()):
+            if cursor.span is not None and not self.finished[row] and not self.closing[row]:
                 self._keep_span(row, scores)
         rows = [row for row, closing in enumerate(self.closing) if closing and not self.finished[row]]
         if rows:  # forbidden tokens stay at -inf
@@ -194,20 +193,9 @@ class SchemaLogitsProcessor(LogitsProcessor):
         self.owner.mask_s += time.perf_counter() - began
         return scores
 
-    def _may_leave_text(self, row: int, scores: torch.FloatTensor) -> bool:
-        """Whether row ``row`` is inside a free-form string, or its likeliest token opens one it may leave badly."""
-        cursor = self.cursors[row]
-        if cursor.span is not None:
-            return True
-        likeliest = int(scores[row].argmax())
-        return likeliest < len(self.owner.pieces) and not cursor.allows(
-            self.owner.pieces[likeliest], self.sources[row]
-        )
-
     def _keep_span(self, row: int, scores: torch.FloatTensor) -> None:
-        """Leave row ``row`` one token: the likeliest allowed one that keeps its string a span of its text; else, when
-        what the string holds is a whole span, the likeliest that ends it. Otherwise the model's choice among the
-        grammar's tokens stands (the string is never ended empty or padded while the grammar allows anything else)."""
+        """Leave row ``row`` one token: the likeliest allowed one that keeps its string a span of its text, else the
+        likeliest that ends the string (when the grammar allows no end yet, the grammar's choice stands)."""
         cursor, source, pieces = self.cursors[row], self.sources[row], self.owner.pieces
         best = torch.topk(scores[row], SPAN_CANDIDATES)
         keep = None
@@ -217,20 +205,11 @@ class SchemaLogitsProcessor(LogitsProcessor):
             if token < len(pieces) and cursor.allows(pieces[token], source):
                 keep = token
                 break
-        if keep is None and cursor.span is None:
-            return  # no likely token writes the string well: the model's stands
-        if keep is None and is_whole_span(cursor.content):
-            enders = self.owner.ender_ids.to(scores.device)
-            if cursor.content not in source or torch.isinf(scores[row, enders]).all():
-                return  # off the text the model writes on and ends as it likes
-            keep = int(enders[scores[row, enders].argmax()])
         if keep is None:
-            unended = scores[row].clone()
-            if not cursor.escaping:
-                unended[self.owner.quote_ids.to(scores.device)] = -math.inf
-            if not torch.isinf(unended).all():
-                scores[row] = unended
-            return
+            enders = self.owner.ender_ids.to(scores.device)
+            if torch.isinf(scores[row, enders]).all():
+                return
+            keep = int(enders[scores[row, enders].argmax()])
         kept = scores[row, keep].clone()
         scores[row] = -math.inf
         scores[row, keep] = kept

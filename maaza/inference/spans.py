@@ -4,9 +4,7 @@ every string the model writes there must be a span of it.
 
 Extraction answers name what the text says; a small model instead writes what it has seen (a name from training, a
 company copied in from nowhere). Under the rule, a token inside such a string is allowed only when the string stays a
-span of the text, compared as UTF-8 bytes in JSON-escaped form (``"`` as ``\\"``, a newline as ``\\n``), and a
-span is never empty and never starts or ends with whitespace (an indented line's leading spaces are not the value's).
-Keys,
+span of the text, compared as UTF-8 bytes in JSON-escaped form (``"`` as ``\\"``, a newline as ``\\n``). Keys,
 enums, dates, numbers and strings in parts of a schema the cursor cannot follow (``anyOf``, ``$ref``) are left to the
 grammar.
 
@@ -26,9 +24,8 @@ SPAN_FORMATS = ("email", "idn-email", "hostname", "idn-hostname", "ipv4", "ipv6"
 RULE = (  # as results files record it
     "constrained decoding: a free-form string value (type string; no enum, const or pattern; no format, or one of "
     f"{', '.join(SPAN_FORMATS)}) takes only "
-    "tokens that keep it a span of the text (JSON-escaped), never empty and neither starting nor ending with "
-    "whitespace; when none of the likeliest allowed tokens does, the string ends if what it holds is such a span, "
-    "else the model's token stands (maaza.inference.spans)"
+    "tokens that keep it a span of the text (JSON-escaped); when none of the likeliest allowed tokens does, the "
+    "string ends (maaza.inference.spans)"
 )
 
 
@@ -45,16 +42,6 @@ def is_span_string(schema: Any) -> bool:
 
 
 QUOTE, BACKSLASH = ord('"'), ord("\\")
-PADDING = (b" ", b"\\n", b"\\t", b"\\r")  # how whitespace starts an escaped string
-
-
-def is_whole_span(content: bytes) -> bool:
-    """Whether ``content`` (an escaped string, complete) may be a whole value: not empty, no padding whitespace."""
-    try:
-        value = json.loads(b'"' + content + b'"')
-    except ValueError:
-        return False
-    return bool(value) and value == value.strip()
 
 
 class JsonCursor:
@@ -118,27 +105,15 @@ class JsonCursor:
         elif self.content is not None:
             self.content += bytes((byte,))
 
-    def copy(self) -> JsonCursor:
-        """A cursor standing where this one does, to be fed on its own."""
-        twin = JsonCursor(self.schema)
-        twin.stack = [list(frame) for frame in self.stack]
-        twin.inside, twin.escaping, twin.is_key, twin.content = self.inside, self.escaping, self.is_key, self.content
-        return twin
-
     def allows(self, token: bytes, source: bytes) -> bool:
-        """Whether ``token`` keeps every free-form string it writes in a span of ``source`` (the escaped text): one
-        left open must not start with whitespace, one it closes must be a whole span (:func:`is_whole_span`), as when
-        a token opens and closes an empty string at once."""
-        if QUOTE not in token:
-            return self.span is None or self._open_span_allowed(self.span + token, source)
-        probe = self.copy()
-        for byte in token:
-            before = probe.span
-            probe.feed(bytes((byte,)))
-            if before is not None and probe.span is None and not (is_whole_span(before) and before in source):
-                return False
-        return probe.span is None or self._open_span_allowed(probe.span, source)
-
-    @staticmethod
-    def _open_span_allowed(content: bytes, source: bytes) -> bool:
-        return not content.startswith(PADDING) and content in source
+        """Whether ``token`` keeps the free-form string being written a span of ``source`` (the escaped text): the
+        bytes up to the string's closing quote are checked. True outside such a string."""
+        if self.span is None:
+            return True
+        content, escaping = self.content, self.escaping
+        for index, byte in enumerate(token):
+            if not escaping and byte == QUOTE:
+                token = token[:index]
+                break
+            escaping = not escaping and byte == BACKSLASH
+        return content + token in source

@@ -71,27 +71,3 @@ def test_the_span_rule_is_part_of_constrained_decoding_on_torch(taught, tmp_path
         extractor.decoding = Decoding(spans=True)
     with pytest.raises(ValueError, match="span rule runs on the torch engine"):
         Extractor.load(tmp_path, decoding=Decoding(constrained=True, spans=True, engine="onnx"))
-
-
-AMOUNT = {
-    "type": "object",
-    "properties": {"amount": {"type": "string"}, "unit": {"type": "string"}, "code": {"type": "string"}},
-    "required": ["amount", "unit", "code"],
-    "additionalProperties": False,
-}
-LISTED = "Totals:\n    12.5\n    Billion\nCode: QX-7, filed late."
-
-
-def test_a_span_is_never_empty_nor_padded(tmp_path):
-    """A model taught to answer an indented line with its indent and a string with nothing: under the span rule each
-    string holds something of the text, with no whitespace at either end."""
-    padded = {"amount": "12.5", "unit": "    Billion", "code": ""}
-    save_taught_model(tmp_path, build_messages(AMOUNT, LISTED), json.dumps(padded, separators=(",", ":")))
-    extractor = Extractor.load(str(tmp_path), decoding=Decoding(constrained=True))
-    (generation,) = extractor.generate([(AMOUNT, LISTED)])
-    assert generation.output == padded  # the model's own answer
-    extractor.decoding = Decoding(constrained=True, spans=True)
-    (generation,) = extractor.generate([(AMOUNT, LISTED)])
-    answer = generation.output
-    assert answer["amount"] == "12.5"
-    assert all(value and value == value.strip() and value in LISTED for value in answer.values()), answer
