@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 for _name in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
     os.environ.setdefault(_name, "1")
@@ -77,29 +76,24 @@ def tiny_base(tmp_path_factory, tiny_dataset) -> Path:
 def trained(tmp_path_factory, tiny_base, tiny_dataset) -> Path:
     """Run the script as a user would (a subprocess) on a tiny recipe; return the adapter folder."""
     tmp = tmp_path_factory.mktemp("trained")
-    recipe = {
-        "model_name_or_path": str(tiny_base),
-        "use_peft": True,
-        "lora_r": 4,
-        "lora_alpha": 8,
-        "lora_target_modules": ["q_proj", "v_proj"],
-        "dataset_name": str(tiny_dataset),
-        "adapter_dir": str(tmp / "adapter"),
-        "output_dir": str(tmp / "run"),
-        "max_length": 256,
-        "learning_rate": 1e-3,
-        "per_device_train_batch_size": 4,
-        "max_steps": 2,
-        "eval_strategy": "steps",
-        "eval_steps": 1,
-        "save_steps": 1,
-        "load_best_model_at_end": True,
-        "metric_for_best_model": "eval_loss",
-        "activation_checkpointing": False,
-        "bf16": False,
-        "report_to": "none",
-    }
-    (tmp / "recipe.yaml").write_text(yaml.safe_dump(recipe))
+    from tiny_models import tiny_recipe
+
+    tiny_recipe(
+        tmp / "recipe.yaml",
+        tiny_base,
+        tiny_dataset,
+        adapter_dir=str(tmp / "adapter"),
+        output_dir=str(tmp / "run"),
+        lora_dropout=None,
+        lora_target_modules=["q_proj", "v_proj"],
+        per_device_eval_batch_size=None,
+        max_steps=2,
+        eval_steps=1,
+        save_strategy=None,
+        save_steps=1,
+        logging_steps=None,
+        seed=None,
+    )
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
     done = subprocess.run(
         [sys.executable, str(ROOT / "maaza_models" / "train.py"), "--config", str(tmp / "recipe.yaml"), "--seed", "3"],

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
+import yaml
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
@@ -85,3 +86,37 @@ def save_taught_model(folder: Path, messages: list[dict[str, str]], completion: 
     model.save_pretrained(folder)
     fast.save_pretrained(folder)
     return folder
+
+
+def tiny_recipe(path: Path, tiny_base: Path, tiny_dataset: Path, **overrides) -> Path:
+    """Write the training tests' tiny recipe to ``path``, with ``overrides`` (None: the field left out)."""
+    fields = {
+        "model_name_or_path": str(tiny_base),
+        "use_peft": True,
+        "lora_r": 4,
+        "lora_alpha": 8,
+        "lora_dropout": 0.0,
+        "lora_target_modules": ["q_proj", "k_proj", "v_proj", "o_proj"],
+        "dataset_name": str(tiny_dataset),
+        "adapter_dir": str(path.parent / "adapter"),
+        "output_dir": str(path.parent / "run"),
+        "max_length": 256,
+        "learning_rate": 1e-3,
+        "per_device_train_batch_size": 4,
+        "per_device_eval_batch_size": 4,
+        "max_steps": 4,
+        "eval_strategy": "steps",
+        "eval_steps": 2,
+        "save_strategy": "steps",
+        "save_steps": 2,
+        "load_best_model_at_end": True,
+        "metric_for_best_model": "eval_loss",
+        "logging_steps": 1,
+        "activation_checkpointing": False,
+        "bf16": False,
+        "report_to": "none",
+        "seed": 0,
+    }
+    fields.update(overrides)
+    path.write_text(yaml.safe_dump({key: value for key, value in fields.items() if value is not None}))
+    return path

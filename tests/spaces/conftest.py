@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from gradio_client import Client
 from tiny_models import save_taught_model
 
 from edgejson import build_messages, format_answer
@@ -72,6 +73,23 @@ def running(app: Path, args: list[str], log_path: Path, maaza_cache: Path) -> It
 def launch():
     """``launch(app, args, log_path, maaza_cache)``: a context manager running a Space, yielding its URL."""
     return running
+
+
+@pytest.fixture(scope="session")
+def leaderboard_query():
+    """``leaderboard_query(url)``: a query of the leaderboard of the Space at ``url``, called with its filters
+    (query, types, limit, show_all, split, decoding; the Space's defaults for the others), giving rows as dicts."""
+
+    def connect(url: str):
+        client = Client(url, verbose=False)
+
+        def query(**filters) -> list[dict]:
+            table, _plot = client.predict(**filters, api_name="/leaderboard")
+            return [dict(zip(table["headers"], row, strict=True)) for row in table["data"]]
+
+        return query
+
+    return connect
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from gradio_client import Client
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
@@ -24,14 +23,8 @@ SPACE = REPO / "spaces" / "edgejson"
 
 
 @pytest.fixture(scope="module")
-def board(space):
-    client = Client(space["url"], verbose=False)
-
-    def query(**filters):  # query, types, limit, show_all, split, decoding; the Space's defaults for the others
-        table, _plot = client.predict(**filters, api_name="/leaderboard")
-        return [dict(zip(table["headers"], row, strict=True)) for row in table["data"]]
-
-    return query
+def board(space, leaderboard_query):
+    return leaderboard_query(space["url"])
 
 
 @pytest.fixture(scope="module")

@@ -50,14 +50,8 @@ def published(tiny_model, launch, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def board(published):
-    client = Client(published["url"], verbose=False)
-
-    def query(**filters):  # query, types, limit, show_all, split, decoding; the Space's defaults for the others
-        table, _plot = client.predict(**filters, api_name="/leaderboard")
-        return [dict(zip(table["headers"], row, strict=True)) for row in table["data"]]
-
-    return query
+def board(published, leaderboard_query):
+    return leaderboard_query(published["url"])
 
 
 def test_the_default_row_is_the_baseline_greedy_on_each_split(board, published, tiny_model):
