@@ -15,8 +15,6 @@ import argparse
 import hashlib
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,21 +27,7 @@ from maaza.checks import values
 from maaza.checks.paths import dotted, optional_keys, without
 from maaza.paths import default_dataset
 
-GROUPS = ("REPAIRS", "KEY_RULES", "ANSWER_RULES", "ITEM_RULES")  # the value check's rule lists, as check_values reads
 KEY_CHECK = "key check"
-
-
-@contextmanager
-def value_rules(names: set[str]) -> Iterator[None]:
-    """The value check runs only the rules named in ``names`` while inside."""
-    saved = {group: getattr(values, group) for group in GROUPS}
-    try:
-        for group, rules in saved.items():
-            setattr(values, group, tuple(rule for rule in rules if rule.name in names))
-        yield
-    finally:
-        for group, rules in saved.items():
-            setattr(values, group, rules)
 
 
 def checked(example: dict[str, Any], row: dict[str, Any], rules: set[str]) -> Any:
@@ -52,10 +36,9 @@ def checked(example: dict[str, Any], row: dict[str, Any], rules: set[str]) -> An
     if not isinstance(answer, dict):
         return answer
     schema = parse_schema(row["schema"])
-    value_names = rules - {KEY_CHECK}
-    if value_names:
-        with value_rules(value_names):
-            answer, _, _ = values.check_values(row["text"], schema, answer)
+    answer, _, _ = values.check_values(
+        row["text"], schema, answer, [rule for rule in values.RULES if rule.name in rules]
+    )
     if KEY_CHECK in rules:
         for key in example.get("dropped", []):
             paths = {dotted(at): at for at, _, _ in optional_keys(answer, schema)}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from edgejson.answer import schema_validator, validation_errors
@@ -136,34 +137,37 @@ RULE = describe(RULES, __name__)  # as results files record it
 
 
 def check_values(
-    text: str, schema: dict[str, Any], answer: dict[str, Any]
+    text: str, schema: dict[str, Any], answer: dict[str, Any], rules: Sequence[Rule] = RULES
 ) -> tuple[dict[str, Any], list[str], list[str]]:
-    """``answer`` through :data:`RULES` in order: its values repaired (a repair that would break the schema is not
-    made), then less the optional keys a key rule or an answer rule drops (a key inside a dropped array goes with
-    it), then less the items an item rule drops; the keys and items dropped (dotted, as ``parties[0].fee``) and the
-    values set (``due_date: "2025-04-20" -> "2025-04-02"``)."""
+    """``answer`` through ``rules`` (:data:`RULES`, or some of them), in :data:`RULES`' order: its values repaired (a
+    repair that would break the schema is not made), then less the optional keys a key rule or an answer rule drops (a
+    key inside a dropped array goes with it), then less the items an item rule drops; the keys and items dropped
+    (dotted, as ``parties[0].fee``) and the values set (``due_date: "2025-04-20" -> "2025-04-02"``)."""
     stated = Stated.read(text)
-    checked, repaired = repair_values(answer, schema, stated)
+    checked, repaired = repair_values(answer, schema, stated, [rule for rule in REPAIRS if rule in rules])
     optional = list(optional_keys(checked, schema))
     held = held_elsewhere(checked, schema, {path for path, _, _ in optional})
-    drop = [path for path, value, sub in optional if any(rule.apply(value, sub, stated, held) for rule in KEY_RULES)]
-    for rule in ANSWER_RULES:
+    key_rules = [rule for rule in KEY_RULES if rule in rules]
+    drop = [path for path, value, sub in optional if any(rule.apply(value, sub, stated, held) for rule in key_rules)]
+    for rule in (rule for rule in ANSWER_RULES if rule in rules):
         drop += [path for path in rule.apply(checked, schema, stated) if path not in drop]
     drop = [path for path in drop if not any(inside(path, outer) and path != outer for outer in drop)]
     for path in drop:
         checked = without(checked, path)
-    for rule in ITEM_RULES:
+    for rule in (rule for rule in ITEM_RULES if rule in rules):
         checked, items = rule.apply(checked, schema, stated)
         drop += items
     return checked, [dotted(path) for path in drop], repaired
 
 
-def repair_values(answer: dict[str, Any], schema: dict[str, Any], stated: Stated) -> tuple[dict[str, Any], list[str]]:
-    """``answer`` with each scalar set by the first repair rule that changes it, where the schema still holds; the
+def repair_values(
+    answer: dict[str, Any], schema: dict[str, Any], stated: Stated, repairs: Sequence[Rule] = REPAIRS
+) -> tuple[dict[str, Any], list[str]]:
+    """``answer`` with each scalar set by the first of ``repairs`` that changes it, where the schema still holds; the
     values set."""
     validator, checked, repaired = schema_validator(schema), answer, []
     for path, value, sub in leaves(answer, schema):
-        new = next((new for rule in REPAIRS if (new := rule.apply(value, sub or {}, stated)) != value), value)
+        new = next((new for rule in repairs if (new := rule.apply(value, sub or {}, stated)) != value), value)
         if new != value and not validation_errors(candidate := replaced(checked, path, new), validator):
             checked = candidate
             repaired.append(f"{dotted(path)}: {json.dumps(value)} -> {json.dumps(new)}")
