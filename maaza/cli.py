@@ -145,10 +145,12 @@ def _export_parser(commands: argparse._SubParsersAction) -> None:
 
     export = commands.add_parser(
         "export",
-        help="merge an adapter into its base and build ONNX Runtime GenAI folders",
+        help="merge an adapter into its base and build ONNX Runtime GenAI folders, or a GGUF folder for llama.cpp",
         description="Merge a LoRA adapter into its base (OUT/merged) and build an ONNX Runtime GenAI folder per "
         "precision for the CPU (OUT/<precision>) with onnxruntime-genai's model builder; each folder gets "
-        "export_info.json and a README. Prints the folders. Exit status 2: bad input or a failed build.",
+        "export_info.json and a README. Precision gguf writes OUT/gguf for llama.cpp instead: the base's own GGUF "
+        "file and the adapter as a GGUF LoRA file, nothing merged. Prints the folders. Exit status 2: bad input or a "
+        "failed build.",
     )
     export.add_argument("--adapter", required=True, help="the LoRA adapter folder")
     export.add_argument("--model", default=DEFAULT_BASE, help=f"the adapter's base (default {DEFAULT_BASE})")
@@ -158,7 +160,8 @@ def _export_parser(commands: argparse._SubParsersAction) -> None:
         nargs="+",
         default=["fp32", "int4"],
         choices=PRECISIONS,
-        help="default: fp32 int4; q4: the base on its own 4-bit GGUF grid (Q4_1 bases) with the adapter unmerged",
+        help="default: fp32 int4; q4: the base on its own 4-bit GGUF grid (Q4_1 bases) with the adapter unmerged; "
+        "gguf: for llama.cpp, the base's own GGUF file and the adapter as a GGUF LoRA file (registered bases)",
     )
     export.add_argument("--block-size", type=int, default=32, help="int4 quantization block size (default 32)")
     export.add_argument(

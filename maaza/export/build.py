@@ -1,7 +1,8 @@
 """Merge a LoRA adapter into its base and build ONNX Runtime GenAI folders from it with ``onnxruntime-genai``'s model
 builder, one per precision. Each folder carries ``export_info.json`` (what it is) and a README (how to run it).
 Precision ``q4`` is not the builder's: the base's own GGUF grid with the adapter unmerged beside it
-(``maaza.export.grid``).
+(``maaza.export.grid``); ``gguf`` is no ONNX build: the base's GGUF file and the adapter as a GGUF LoRA file for
+llama.cpp (``maaza.export.lora_gguf``).
 
 Layout: ``<out>/merged`` (the merged safetensors model) and ``<out>/<precision>`` (``model.onnx``, its data, the
 tokenizer and ``genai_config.json``); ``<out>`` defaults to ``exports/<adapter folder name>``.
@@ -20,6 +21,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from maaza.export.info import (
+    GGUF,
     GRID,
     INFO,
     PRECISIONS,
@@ -30,6 +32,7 @@ from maaza.export.info import (
     model_mb,
     require_genai,
 )
+from maaza.export.lora_gguf import export_gguf
 
 
 def merge(model: str, adapter: str | os.PathLike, out: Path) -> tuple[Path, int]:
@@ -170,10 +173,14 @@ def export(
         raise ExportError(f"unknown precision {', '.join(unknown)}: choose from {', '.join(PRECISIONS)}")
     read_adapter_config(adapter)
     check_weights(adapter)
-    require_genai()
-    merged, parameters = merge(model, adapter, Path(out) / "merged")
+    if set(precisions) - {GGUF}:  # the ONNX builds
+        require_genai()
+        merged, parameters = merge(model, adapter, Path(out) / "merged")
     folders = []
     for precision in precisions:
+        if precision == GGUF:
+            folders.append(export_gguf(model, adapter, Path(out) / precision))
+            continue
         if precision == GRID:
             folder, grid = build_on_grid(model, adapter, Path(out) / precision)
             settings = {"grid": grid}

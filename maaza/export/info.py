@@ -15,8 +15,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-PRECISIONS = ("fp32", "int4", "q4")  # the builder's for the CPU, and q4: the base's own 4-bit grid
+# the builder's for the CPU; q4: the base's own 4-bit grid; gguf: the base's GGUF file and a GGUF LoRA for llama.cpp
+PRECISIONS = ("fp32", "int4", "q4", "gguf")
 GRID = "q4"
+GGUF = "gguf"
 INFO = "export_info.json"
 
 
@@ -59,29 +61,29 @@ class ExportInfo:
     parameters: int
     size_mb: float  # the folder's files on disk, this file and the README aside
     quantization: dict[str, Any] | None = None
-    model_mb: float | None = None  # model.onnx and its data: what ONNX Runtime loads (None: not recorded)
-    builder: str = field(default_factory=lambda: _version("onnxruntime-genai"))
+    model_mb: float | None = None  # what the runtime loads: model.onnx and its data, or the GGUF files (None: unknown)
+    builder: str = field(default_factory=lambda: version_of("onnxruntime-genai"))
 
 
-def _version(package: str) -> str:
+def version_of(package: str) -> str:
     try:
         return f"{package} {version(package)}"
     except PackageNotFoundError:
         return package
 
 
-def _mb(files: Iterable[Path]) -> float:
+def files_mb(files: Iterable[Path]) -> float:
     return round(sum(p.stat().st_size for p in files) / 1e6, 1)
 
 
 def folder_mb(folder: Path) -> float:
     """Size on disk of the files in ``folder`` (not recursive), ``export_info.json`` and README.md aside, in MB."""
-    return _mb(p for p in Path(folder).iterdir() if p.is_file() and p.name not in (INFO, "README.md"))
+    return files_mb(p for p in Path(folder).iterdir() if p.is_file() and p.name not in (INFO, "README.md"))
 
 
 def model_mb(folder: Path) -> float:
     """Size on disk of the ONNX model and its external data (``model.onnx*``) in ``folder``, in MB."""
-    return _mb(Path(folder).glob("model.onnx*"))
+    return files_mb(Path(folder).glob("model.onnx*"))
 
 
 def read_export_info(folder: str | os.PathLike) -> ExportInfo:

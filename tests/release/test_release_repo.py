@@ -28,8 +28,8 @@ MAKE_EXPORT_PRECISIONS = re.search(r"^PRECISIONS \?= (.+)$", (ROOT / "Makefile")
 
 
 def test_the_committed_release_validates() -> None:
-    """What git holds validates; the ONNX folders that `make export` builds (every one: the Makefile's PRECISIONS)
-    are validated when `make push` runs."""
+    """What git holds validates; the folders that `make export` builds (every one: the Makefile's PRECISIONS, ONNX
+    under onnx/, llama.cpp's under gguf/) are validated when `make push` runs."""
     release = load_release(ROOT / "release.yaml")
     in_git = tuple(replace(repo, sources=tuple(s for s in repo.sources if not s.built_by)) for repo in release.repos)
     staged = stage_and_validate(replace(release, repos=in_git))
@@ -37,9 +37,10 @@ def test_the_committed_release_validates() -> None:
     for repo in release.repos:
         if repo.repo_type == "model":
             (adapter,) = [s.folder.name for s in repo.sources if not s.built_by]
-            built = {(s.folder.parent.name, s.to, s.built_by) for s in repo.sources if s.built_by}
-            assert built == {(adapter, f"onnx/{s.folder.name}", "make export") for s in repo.sources if s.built_by}
-            assert {to for _, to, _ in built} == {f"onnx/{precision}" for precision in MAKE_EXPORT_PRECISIONS}
+            built = {(s.folder.parent.name, s.folder.name, s.to, s.built_by) for s in repo.sources if s.built_by}
+            assert built == {
+                (adapter, p, "gguf" if p == "gguf" else f"onnx/{p}", "make export") for p in MAKE_EXPORT_PRECISIONS
+            }
 
 
 def test_the_staged_metric_space_loads_and_scores_from_its_own_files(tmp_path: Path) -> None:

