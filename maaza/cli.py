@@ -65,8 +65,8 @@ def _extract(args: argparse.Namespace) -> int:
     text = check_text(_read_text(args))
     schema = load_schema(args.schema)
     validator = schema_validator(schema)
-    if decoding.engine == "onnx" and not args.model:
-        raise ValueError("--engine onnx needs --model: a folder made by `maaza export`")
+    if decoding.engine != "torch" and not args.model:
+        raise ValueError(f"--engine {decoding.engine} needs --model: a folder made by `maaza export`")
     model = args.model or DEFAULT_BASE
     adapter = args.adapter if args.adapter is not None or args.model else default_adapter()
     extractor = Extractor.load(model, adapter=adapter, decoding=decoding)
@@ -130,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
     for option in OPTION_HELP:
         extract.add_argument(f"--{option.replace('_', '-')}", action="store_true", help=OPTION_HELP[option])
     extract.add_argument(
-        "--engine", default="torch", choices=ENGINES, help="onnx: --model is a folder made by maaza export"
+        "--engine", default="torch", choices=ENGINES, help="onnx, llamacpp: --model is a folder made by maaza export"
     )
     extract.add_argument("--max-new-tokens", type=int, help="answer budget in tokens (default: sized from the schema)")
     extract.add_argument("--compact", action="store_true", help="print compact JSON on one line")

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from maaza.inference.generation import Generation
 
 LIBRARIES = ("torch", "transformers", "peft", "xgrammar", "datasets", "evaluate", "jsonschema", "edgejson-maaza")
-ONNX_LIBRARIES = ("onnxruntime-genai", "onnxruntime")
+ENGINE_LIBRARIES = {"torch": (), "onnx": ("onnxruntime-genai", "onnxruntime"), "llamacpp": ("llama-cpp-python",)}
 
 
 def model_info(model: str, adapter: str | None, engine: str) -> ModelInfo:
@@ -43,7 +43,7 @@ def model_info(model: str, adapter: str | None, engine: str) -> ModelInfo:
             adapter_sha256=adapter_hash(adapter) if adapter else None,
         )
     if adapter is not None:
-        raise ValueError("--engine onnx: the adapter is merged into the ONNX folder; give no --adapter")
+        raise ValueError(f"--engine {engine}: the adapter is in the folder `maaza export` made; give no --adapter")
     export = read_export_info(model)
     return ModelInfo(
         name=export.base,
@@ -137,7 +137,7 @@ def provenance(engine: str) -> dict[str, Any]:
         # Changes to the code or data, not the results files that runs like this one write.
         "git_dirty": bool(_git("status", "--porcelain", "--", ".", f":(exclude){RESULTS}")),
         "command": " ".join(["edgejson-eval", *sys.argv[1:]]),
-        "libraries": {name: version(name) for name in LIBRARIES + (ONNX_LIBRARIES if engine == "onnx" else ())},
+        "libraries": {name: version(name) for name in LIBRARIES + ENGINE_LIBRARIES[engine]},
         "machine": machine(),
     }
 

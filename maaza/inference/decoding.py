@@ -14,7 +14,7 @@ import argparse
 from dataclasses import dataclass
 from typing import Any
 
-ENGINES = ("torch", "onnx")
+ENGINES = ("torch", "onnx", "llamacpp")
 # How a refusal names the span rule and each remedy, in the terms of whoever set the options: the Python API (the
 # default), the command-line flags, or a form's checkboxes (the Space has its own).
 API_TERMS = {"spans": "the span rule", "constrained": "set constrained=True", "torch": 'set engine="torch"'}
@@ -22,6 +22,7 @@ FLAGS = {"spans": "--spans", "constrained": "add --constrained", "torch": "use -
 RULES = {  # options that do not go together, and what the refusal says
     "spans_engine": "{spans} runs on the torch engine: {torch}",
     "spans_constrained": "{spans} is part of constrained decoding on the torch engine: {constrained}",
+    "llamacpp_greedy": "the llamacpp engine decodes greedily, with no grammar and no key check: {torch}",
 }
 
 
@@ -56,6 +57,8 @@ class Decoding:
             raise DecodingError("spans_engine")
         if self.spans and not self.constrained:
             raise DecodingError("spans_constrained")
+        if self.engine == "llamacpp" and (self.constrained or self.key_check):
+            raise DecodingError("llamacpp_greedy")
         if self.batch_size is not None and self.batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
 

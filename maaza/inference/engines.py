@@ -1,6 +1,7 @@
-"""The two engines an ``Extractor`` decodes a batch on, greedily, each row stopped once its JSON object is complete
-(``maaza.inference.generation``): ``torch`` (transformers, constrained by xgrammar) and ``onnx`` (an ONNX Runtime GenAI
-folder made by ``maaza export``, constrained by its guidance).
+"""The engines an ``Extractor`` decodes a batch on, greedily, each row stopped once its JSON object is complete
+(``maaza.inference.generation``): ``torch`` (transformers, constrained by xgrammar), ``onnx`` (an ONNX Runtime GenAI
+folder made by ``maaza export``, constrained by its guidance) and ``llamacpp`` (a GGUF folder made by ``maaza export``,
+run by llama.cpp, unconstrained).
 
 Usage: ``generations = TorchEngine(model, tokenizer).decode(Batch(prompts, budgets, schemas, texts), Decoding())``
 """
@@ -24,6 +25,7 @@ from transformers import (
 from maaza.inference.constrained import SchemaConstraint, text_formats
 from maaza.inference.decoding import Decoding
 from maaza.inference.generation import CLOSE_TOKENS, Generation, StopAtObjectEnd
+from maaza.inference.gguf_model import GgufModel
 from maaza.inference.onnx_engine import OnnxModel
 
 TORCH_PRECISIONS = {torch.float32: "fp32", torch.float16: "fp16", torch.bfloat16: "bf16"}
@@ -124,4 +126,24 @@ class OnnxEngine:
             done = [stopper.advance(row, int(token)) for row, token in enumerate(generator.get_next_tokens())]
             if all(done):
                 break
+        return [stopper.generation(row, len(prompt), started) for row, prompt in enumerate(batch.prompts)]
+
+
+class LlamaCppEngine:
+    """llama.cpp on a GGUF folder, one request after another, each row stopped as the torch engine stops it."""
+
+    name = "llamacpp"
+
+    def __init__(self, model: GgufModel, tokenizer: PreTrainedTokenizerBase):
+        self.model, self.tokenizer = model, tokenizer
+        self.precision, self.context = model.precision, model.context
+        self.eos = _eos(tokenizer, model.eos_token_id)
+
+    def decode(self, batch: Batch, decoding: Decoding) -> list[Generation]:
+        stopper = StopAtObjectEnd(self.tokenizer, batch.budgets, self.eos, batch.deadline)
+        started = time.perf_counter()
+        for row, prompt in enumerate(batch.prompts):
+            for token in self.model.greedy(prompt):
+                if stopper.advance(row, int(token)):
+                    break
         return [stopper.generation(row, len(prompt), started) for row, prompt in enumerate(batch.prompts)]

@@ -23,13 +23,14 @@ from transformers import AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 from edgejson import build_messages, schema_template
 from edgejson.schemas import load_schema
 from maaza.adapters import attach_adapter
-from maaza.bases import DEFAULT_BASE, load_base, prepare_tokenizer
+from maaza.bases import DEFAULT_BASE, load_base, prepare_tokenizer, resolve_base
 from maaza.checks.keys import check_keys
 from maaza.checks.values import check_values
 from maaza.inference.constrained import SchemaConstraint
 from maaza.inference.decoding import Decoding
-from maaza.inference.engines import Batch, OnnxEngine, TorchEngine
+from maaza.inference.engines import Batch, LlamaCppEngine, OnnxEngine, TorchEngine
 from maaza.inference.generation import Generation
+from maaza.inference.gguf_model import GgufModel
 from maaza.inference.onnx_engine import OnnxModel
 from maaza.inference.scoring import answer_scorer
 
@@ -55,18 +56,23 @@ class Extractor:
     """A model and tokenizer ready to extract JSON, decoding as its :attr:`decoding` says (constrained, with the span
     rule, the value and the key check: ``maaza.inference.decoding``).
 
-    ``model``: a transformers model (engine ``torch``) or an ``OnnxModel`` (engine ``onnx``); ``decoding``: None for
-    greedy decoding on the model's engine.
+    ``model``: a transformers model (engine ``torch``), an ``OnnxModel`` (engine ``onnx``) or a ``GgufModel`` (engine
+    ``llamacpp``); ``decoding``: None for greedy decoding on the model's engine.
     """
 
     def __init__(
         self,
-        model: PreTrainedModel | OnnxModel,
+        model: PreTrainedModel | OnnxModel | GgufModel,
         tokenizer: PreTrainedTokenizerBase,
         decoding: Decoding | None = None,
     ):
         self.model, self.tokenizer = model, tokenizer
-        self.backend = OnnxEngine(model, tokenizer) if isinstance(model, OnnxModel) else TorchEngine(model, tokenizer)
+        if isinstance(model, OnnxModel):
+            self.backend = OnnxEngine(model, tokenizer)
+        elif isinstance(model, GgufModel):
+            self.backend = LlamaCppEngine(model, tokenizer)
+        else:
+            self.backend = TorchEngine(model, tokenizer)
         self.engine, self.precision, self.context = self.backend.name, self.backend.precision, self.backend.context
         self.decoding = decoding or Decoding(engine=self.engine)
 
@@ -92,14 +98,19 @@ class Extractor:
         engine (``decoding.engine``), ``model`` is a folder made by ``maaza export`` (its adapter merged in already).
         ``decoding``: None for greedy decoding on the torch engine."""
         decoding = decoding or Decoding()
+        if decoding.engine != "torch" and adapter is not None:
+            held = "merged in" if decoding.engine == "onnx" else "beside its base as a GGUF LoRA file"
+            raise ValueError(
+                f"the {decoding.engine} engine loads a folder made by `maaza export`, its adapter {held}: give that "
+                "folder as the model and no adapter"
+            )
         if decoding.engine == "onnx":
-            if adapter is not None:
-                raise ValueError(
-                    "the onnx engine loads a folder made by `maaza export`, its adapter merged in: give that folder "
-                    "as the model and no adapter"
-                )
             onnx = OnnxModel(model)
             return cls(onnx, prepare_tokenizer(AutoTokenizer.from_pretrained(onnx.folder)), decoding)
+        if decoding.engine == "llamacpp":
+            gguf = GgufModel(model)
+            tokenizer = AutoTokenizer.from_pretrained(resolve_base(gguf.info.base))
+            return cls(gguf, prepare_tokenizer(tokenizer), decoding)
         base, tokenizer = load_base(model)
         if adapter is not None:
             base = attach_adapter(base, str(model), adapter)
@@ -191,8 +202,8 @@ class Extractor:
     def batch_size(self, requested: int | None = None) -> int:
         """The sequences decoded together for ``requested``; None: the decoding's ``batch_size``, else
         :data:`BATCH_SIZE`, or 1 for a quantized ONNX build. Constrained onnx decodes one request at a time (its
-        guidance is one grammar)."""
-        if self.engine == "onnx" and self.decoding.constrained:
+        guidance is one grammar), and so does llamacpp."""
+        if self.engine == "llamacpp" or (self.engine == "onnx" and self.decoding.constrained):
             return 1
         requested = self.decoding.batch_size if requested is None else requested
         if requested is not None:

@@ -2,7 +2,8 @@
 the base's own GGUF file and a GGUF LoRA file whose every module, applied as llama.cpp applies a LoRA (base weight
 plus ``alpha / rank`` times ``B A``, in the base file's row order), gives the weight of Maaza's merged PyTorch model;
 a base without a GGUF file of its own, and a base file whose rows are not in the order the adapter assumes, are
-refused saying why."""
+refused saying why. The llamacpp engine runs the folder (when llama-cpp-python is installed: it is no dependency of
+the project, as it compiles llama.cpp) with the torch engine's prompts, and refuses what it does not do."""
 
 import json
 from pathlib import Path
@@ -12,10 +13,11 @@ import numpy as np
 import pytest
 from maaza_tiny import run_command, save_tiny_adapter, save_tiny_model
 
-from maaza import DEFAULT_BASE
+from maaza import DEFAULT_BASE, Decoding, Extractor
 from maaza.adapters import adapter_hash, attach_adapter
 from maaza.bases import BASES, load_base
 from maaza.cli import main
+from maaza.evaluation.examples import load_examples
 from maaza.export import lora_gguf
 from maaza.export.grid import lora_factors
 from maaza.export.info import ExportError, read_export_info
@@ -100,3 +102,33 @@ def test_a_base_without_its_own_gguf_file_is_refused(capsys, tmp_path):
         capsys, main, "export", "--model", base, "--adapter", adapter, "--out", tmp_path / "out", "--precision", "gguf"
     )
     assert code == 2 and "the gguf precision needs a registered base" in err, err
+
+
+@pytest.mark.slow
+def test_llama_cpp_answers_as_pytorch_on_the_gguf_folder(folder):
+    """The llamacpp engine: the torch engine's prompts token for token, and its greedy answers on most requests
+    (llama.cpp multiplies the 4-bit weights by 8-bit activations: not bit for bit PyTorch's float arithmetic)."""
+    pytest.importorskip("llama_cpp")
+    requests = [(ex["schema"], ex["text"]) for ex in load_examples("validation")[:8]]
+    torch_engine = Extractor.load(DEFAULT_BASE, adapter=ADAPTER)
+    llama = Extractor.load(folder, decoding=Decoding(engine="llamacpp"))
+    assert (llama.engine, llama.precision, llama.batch_size()) == ("llamacpp", "gguf", 1)
+    assert [llama.prompt_ids(*r) for r in requests] == [torch_engine.prompt_ids(*r) for r in requests]
+    expected = torch_engine.generate(requests)
+    answers = llama.generate(requests)
+    same = sum(g.output == e.output for g, e in zip(answers, expected, strict=True))
+    assert same >= 6, f"llama.cpp parsed as PyTorch on {same} of 8"
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--constrained"], "the llamacpp engine decodes greedily, with no grammar and no key check"),
+        (["--key-check"], "the llamacpp engine decodes greedily, with no grammar and no key check"),
+        ([], "needs --model: a folder made by `maaza export`"),
+    ],
+)
+def test_the_llamacpp_engine_refuses_what_it_does_not_do(capsys, flags, message):
+    argv = ["extract", "--engine", "llamacpp", "--schema", "contact_info", "--text", "Ana", *flags]
+    code, _, err = run_command(capsys, main, *argv, *(["--model", "nowhere"] if flags else []))
+    assert code == 2 and message in err, err
