@@ -240,7 +240,7 @@ def test_edge_builds_are_compared_with_the_pytorch_run_on_the_same_examples(scor
     data["dataset"].update(examples=2, limit=2)
     (other / "test-onnx-q4-first2.json").write_text(json.dumps(data | {"model": data["model"] | {"precision": "q4"}}))
     card = _card_text(adapter, other)
-    assert "## Edge builds (ONNX Runtime GenAI)" in card
+    assert "## Edge builds (ONNX Runtime GenAI, llama.cpp)" in card
     rows = [
         line for line in card.splitlines() if line.startswith(("| test | greedy | torch", "| test | greedy | onnx"))
     ]

@@ -9,10 +9,12 @@ import json
 from pathlib import Path
 
 import gguf
+import jsonschema
 import numpy as np
 import pytest
 from maaza_tiny import run_command, save_tiny_adapter, save_tiny_model
 
+from edgejson.schemas import load_schema
 from maaza import DEFAULT_BASE, Decoding, Extractor
 from maaza.adapters import adapter_hash, attach_adapter
 from maaza.bases import BASES, load_base
@@ -132,3 +134,15 @@ def test_the_llamacpp_engine_refuses_what_it_does_not_do(capsys, flags, message)
     argv = ["extract", "--engine", "llamacpp", "--schema", "contact_info", "--text", "Ana", *flags]
     code, _, err = run_command(capsys, main, *argv, *(["--model", "nowhere"] if flags else []))
     assert code == 2 and message in err, err
+
+
+@pytest.mark.slow
+def test_the_gguf_readme_python_runs_as_written(folder, monkeypatch, capsys):
+    """The README's llama-cpp-python block, run as it stands in the folder, prints an answer valid for its schema."""
+    pytest.importorskip("llama_cpp")
+    readme = (folder / "README.md").read_text(encoding="utf-8")
+    code = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(folder)
+    exec(compile(code, "README.md", "exec"), {})
+    answer = json.loads(capsys.readouterr().out)
+    jsonschema.validate(answer, load_schema("contact_info"))
