@@ -34,7 +34,7 @@ def test_the_extractor_decodes_as_its_record_says(tiny_model):
             {"constrained": True, "spans": True, "engine": "onnx"},
             'the span rule runs on the torch engine: set engine="torch"',
         ),
-        ({"engine": "tflite"}, "unknown engine 'tflite': choose from torch, onnx"),
+        ({"engine": "tflite"}, "unknown engine 'tflite': choose from torch, onnx, llamacpp"),
         ({"batch_size": 0}, "batch_size must be at least 1, got 0"),
     ],
 )
