@@ -130,7 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
     for option in OPTION_HELP:
         extract.add_argument(f"--{option.replace('_', '-')}", action="store_true", help=OPTION_HELP[option])
     extract.add_argument(
-        "--engine", default="torch", choices=ENGINES, help="onnx, llamacpp: --model is a folder made by maaza export"
+        "--engine",
+        default="torch",
+        choices=ENGINES,
+        help="onnx, llamacpp, browser (the page in headless Chromium): --model is a folder made by maaza export",
     )
     extract.add_argument("--max-new-tokens", type=int, help="answer budget in tokens (default: sized from the schema)")
     extract.add_argument("--compact", action="store_true", help="print compact JSON on one line")

@@ -154,7 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--engine",
         default="torch",
         choices=ENGINES,
-        help="torch (default), onnx or llamacpp (greedy only): --model is then a folder made by `maaza export`",
+        help="torch (default), onnx, llamacpp (greedy only) or browser (the page in headless Chromium): --model is "
+        "then a folder made by `maaza export`",
     )
     parser.add_argument("--limit", type=int, help="evaluate the first N examples only")
     parser.add_argument(

@@ -45,7 +45,7 @@ class ModelInfo:
     hub_id: str | None = None
     adapter_sha256: str | None = None
     size_mb: float | None = None  # on disk, when the run records it
-    engine: str = "torch"  # or "onnx" / "llamacpp": an ONNX Runtime GenAI / a GGUF folder made by ``maaza export``
+    engine: str = "torch"  # or "onnx" / "llamacpp" / "browser": on a folder made by ``maaza export``
     precision: str | None = None  # of the weights the engine ran: fp32, int4, ...
     export: str | None = None  # the ONNX folder an onnx run loaded
 

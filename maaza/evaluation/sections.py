@@ -22,11 +22,17 @@ from maaza.inference.spans import RULE as SPANS_RULE
 from maaza.paths import RESULTS
 
 if TYPE_CHECKING:
+    from maaza.inference.engines import BrowserEngine
     from maaza.inference.extract import Extractor
     from maaza.inference.generation import Generation
 
 LIBRARIES = ("torch", "transformers", "peft", "xgrammar", "datasets", "evaluate", "jsonschema", "edgejson-maaza")
-ENGINE_LIBRARIES = {"torch": (), "onnx": ("onnxruntime-genai", "onnxruntime"), "llamacpp": ("llama-cpp-python",)}
+ENGINE_LIBRARIES = {
+    "torch": (),
+    "onnx": ("onnxruntime-genai", "onnxruntime"),
+    "llamacpp": ("llama-cpp-python",),
+    "browser": ("playwright",),
+}
 
 
 def model_info(model: str, adapter: str | None, engine: str) -> ModelInfo:
@@ -67,7 +73,11 @@ def decoding_section(decoding: Decoding) -> dict[str, Any]:
     from maaza.inference.generation import CLOSE_TOKENS, MIN_LOOP, REPEATS
 
     on_torch = decoding.engine == "torch"
-    grammar = f"xgrammar {version('xgrammar')}" if on_torch else "llguidance (onnxruntime-genai guidance)"
+    grammar = {
+        "torch": f"xgrammar {version('xgrammar')}",
+        "onnx": "llguidance (onnxruntime-genai guidance)",
+        "browser": "llama.cpp's grammar from the JSON Schema (json_schema), in the browser page",
+    }.get(decoding.engine)
     return {
         **decoding.greedy,
         "constrained": decoding.constrained,
@@ -75,7 +85,9 @@ def decoding_section(decoding: Decoding) -> dict[str, Any]:
         "batch_size": decoding.batch_size,
         "max_new_tokens": f"per example, known before answering: tokens of the schema's template + of the text + "
         f"{ANSWER_MARGIN}",
-        "stop": f"end of the first top-level JSON object, EOS, the budget, or a loop (a block of tokens {REPEATS} "
+        "stop": "EOS or the budget (constrained, the grammar allows EOS only once the object is complete)"
+        if decoding.engine == "browser"
+        else f"end of the first top-level JSON object, EOS, the budget, or a loop (a block of tokens {REPEATS} "
         f"times in a row over >= {MIN_LOOP} tokens)"
         + (
             f"; constrained, a loop or the budget starts closing instead: up to {CLOSE_TOKENS} more tokens, "
@@ -89,7 +101,8 @@ def decoding_section(decoding: Decoding) -> dict[str, Any]:
         **({"key_check_rule": KEY_CHECK_RULE} if decoding.key_check else {}),
         "value_check": decoding.value_check,
         **({"value_check_rule": VALUE_CHECK_RULE} if decoding.value_check else {}),
-        "prompt": "edgejson.build_messages through the tokenizer's chat template",
+        "prompt": "edgejson.build_messages through the tokenizer's chat template"
+        + ("; the page's own copy, held to the same tokens" if decoding.engine == "browser" else ""),
     }
 
 
@@ -115,6 +128,19 @@ def performance(extractor: Extractor, generations: list[Generation], wall_s: flo
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "schema_compile_s": round(constraint.compile_s, 3) if constraint else None,
         "mask_ms_per_token": round(1000 * constraint.mask_s / max(new_tokens, 1), 3) if constraint else None,
+        **({"browser": browser_section(extractor.backend)} if decoding.engine == "browser" else {}),
+    }
+
+
+def browser_section(engine: BrowserEngine) -> dict[str, Any]:
+    """What ran the browser engine's page, and the page's own speed: answer tokens over the seconds spent on them,
+    the prompt's left out (``tokens_per_s`` counts every second of the run). peak_rss_mb is Python's, not the tab's."""
+    page = engine.page
+    return {
+        "chromium": page.chromium,
+        "page": page.build,
+        "threads": page.threads,
+        "decode_tokens_per_s": round(engine.decoded_tokens / sum(engine.decode_s), 2) if engine.decode_s else None,
     }
 
 

@@ -14,7 +14,7 @@ import argparse
 from dataclasses import dataclass
 from typing import Any
 
-ENGINES = ("torch", "onnx", "llamacpp")
+ENGINES = ("torch", "onnx", "llamacpp", "browser")
 # How a refusal names the span rule and each remedy, in the terms of whoever set the options: the Python API (the
 # default), the command-line flags, or a form's checkboxes (the Space has its own).
 API_TERMS = {"spans": "the span rule", "constrained": "set constrained=True", "torch": 'set engine="torch"'}
@@ -23,6 +23,7 @@ RULES = {  # options that do not go together, and what the refusal says
     "spans_engine": "{spans} runs on the torch engine: {torch}",
     "spans_constrained": "{spans} is part of constrained decoding on the torch engine: {constrained}",
     "llamacpp_greedy": "the llamacpp engine decodes greedily, with no grammar and no key check: {torch}",
+    "browser_checks": "the browser engine runs the page as it is, with no value or key check: {torch}",
 }
 
 
@@ -59,6 +60,8 @@ class Decoding:
             raise DecodingError("spans_constrained")
         if self.engine == "llamacpp" and (self.constrained or self.key_check):
             raise DecodingError("llamacpp_greedy")
+        if self.engine == "browser" and self.checks:
+            raise DecodingError("browser_checks")
         if self.batch_size is not None and self.batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {self.batch_size}")
 

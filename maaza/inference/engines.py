@@ -1,7 +1,8 @@
 """The engines an ``Extractor`` decodes a batch on, greedily, each row stopped once its JSON object is complete
 (``maaza.inference.generation``): ``torch`` (transformers, constrained by xgrammar), ``onnx`` (an ONNX Runtime GenAI
-folder made by ``maaza export``, constrained by its guidance) and ``llamacpp`` (a GGUF folder made by ``maaza export``,
-run by llama.cpp, unconstrained).
+folder made by ``maaza export``, constrained by its guidance), ``llamacpp`` (a GGUF folder made by ``maaza export``,
+run by llama.cpp, unconstrained) and ``browser`` (a GGUF folder run by the browser page, llama.cpp in WebAssembly,
+constrained by llama.cpp's grammar).
 
 Usage: ``generations = TorchEngine(model, tokenizer).decode(Batch(prompts, budgets, schemas, texts), Decoding())``
 """
@@ -22,6 +23,8 @@ from transformers import (
     StoppingCriteriaList,
 )
 
+from edgejson.answer import read_answer
+from maaza.inference.browser_page import BrowserPage
 from maaza.inference.constrained import SchemaConstraint, text_formats
 from maaza.inference.decoding import Decoding
 from maaza.inference.generation import CLOSE_TOKENS, Generation, StopAtObjectEnd
@@ -147,3 +150,43 @@ class LlamaCppEngine:
                 if stopper.advance(row, int(token)):
                     break
         return [stopper.generation(row, len(prompt), started) for row, prompt in enumerate(batch.prompts)]
+
+
+class BrowserEngine:
+    """The browser page (``maaza.inference.browser_page``), one request after another, each given its budget; the
+    page's prompt must be the tokenizer's, token for token (a RuntimeError says so when it is not)."""
+
+    name = "browser"
+
+    def __init__(self, page: BrowserPage, tokenizer: PreTrainedTokenizerBase):
+        self.page, self.tokenizer = page, tokenizer
+        self.precision, self.context = page.precision, page.context
+        self.decode_s: list[float] = []  # the page's own seconds for each answer's tokens, the prompt's left out
+        self.decoded_tokens = 0
+
+    def decode(self, batch: Batch, decoding: Decoding) -> list[Generation]:
+        generations = []
+        for prompt, budget, schema, text in zip(batch.prompts, batch.budgets, batch.schemas, batch.texts, strict=True):
+            out = self.page.extract(schema, text, budget, decoding.constrained)
+            if out["promptTokens"] != len(prompt):
+                raise RuntimeError(
+                    f"the browser page's prompt is {out['promptTokens']} tokens, Python's {len(prompt)}: the page "
+                    "no longer builds edgejson.build_messages' prompt"
+                )
+            if out["tokens"] and out.get("tokensPerSecond"):
+                self.decode_s.append(out["tokens"] / out["tokensPerSecond"])
+                self.decoded_tokens += out["tokens"]
+            answer = read_answer(out["raw"])
+            stop = "budget" if out["finish"] == "length" else "json" if answer.value is not None else "eos"
+            generations.append(
+                Generation(
+                    raw=out["raw"],
+                    output=answer.value,
+                    failure=answer.failure,
+                    prompt_tokens=out["promptTokens"],
+                    new_tokens=out["tokens"],
+                    latency_s=out["seconds"],
+                    stop=stop,
+                )
+            )
+        return generations

@@ -26,9 +26,10 @@ from maaza.adapters import attach_adapter
 from maaza.bases import DEFAULT_BASE, load_base, prepare_tokenizer, resolve_base
 from maaza.checks.keys import check_keys
 from maaza.checks.values import check_values
+from maaza.inference.browser_page import BrowserPage
 from maaza.inference.constrained import SchemaConstraint
 from maaza.inference.decoding import Decoding
-from maaza.inference.engines import Batch, LlamaCppEngine, OnnxEngine, TorchEngine
+from maaza.inference.engines import Batch, BrowserEngine, LlamaCppEngine, OnnxEngine, TorchEngine
 from maaza.inference.generation import Generation
 from maaza.inference.gguf_model import GgufModel
 from maaza.inference.onnx_engine import OnnxModel
@@ -56,13 +57,14 @@ class Extractor:
     """A model and tokenizer ready to extract JSON, decoding as its :attr:`decoding` says (constrained, with the span
     rule, the value and the key check: ``maaza.inference.decoding``).
 
-    ``model``: a transformers model (engine ``torch``), an ``OnnxModel`` (engine ``onnx``) or a ``GgufModel`` (engine
-    ``llamacpp``); ``decoding``: None for greedy decoding on the model's engine.
+    ``model``: a transformers model (engine ``torch``), an ``OnnxModel`` (engine ``onnx``), a ``GgufModel`` (engine
+    ``llamacpp``) or a ``BrowserPage`` (engine ``browser``); ``decoding``: None for greedy decoding on the model's
+    engine.
     """
 
     def __init__(
         self,
-        model: PreTrainedModel | OnnxModel | GgufModel,
+        model: PreTrainedModel | OnnxModel | GgufModel | BrowserPage,
         tokenizer: PreTrainedTokenizerBase,
         decoding: Decoding | None = None,
     ):
@@ -71,6 +73,8 @@ class Extractor:
             self.backend = OnnxEngine(model, tokenizer)
         elif isinstance(model, GgufModel):
             self.backend = LlamaCppEngine(model, tokenizer)
+        elif isinstance(model, BrowserPage):
+            self.backend = BrowserEngine(model, tokenizer)
         else:
             self.backend = TorchEngine(model, tokenizer)
         self.engine, self.precision, self.context = self.backend.name, self.backend.precision, self.backend.context
@@ -107,8 +111,8 @@ class Extractor:
         if decoding.engine == "onnx":
             onnx = OnnxModel(model)
             return cls(onnx, prepare_tokenizer(AutoTokenizer.from_pretrained(onnx.folder)), decoding)
-        if decoding.engine == "llamacpp":
-            gguf = GgufModel(model)
+        if decoding.engine in ("llamacpp", "browser"):
+            gguf = GgufModel(model) if decoding.engine == "llamacpp" else BrowserPage(model)
             tokenizer = AutoTokenizer.from_pretrained(resolve_base(gguf.info.base))
             return cls(gguf, prepare_tokenizer(tokenizer), decoding)
         base, tokenizer = load_base(model)
@@ -202,8 +206,8 @@ class Extractor:
     def batch_size(self, requested: int | None = None) -> int:
         """The sequences decoded together for ``requested``; None: the decoding's ``batch_size``, else
         :data:`BATCH_SIZE`, or 1 for a quantized ONNX build. Constrained onnx decodes one request at a time (its
-        guidance is one grammar), and so does llamacpp."""
-        if self.engine == "llamacpp" or (self.engine == "onnx" and self.decoding.constrained):
+        guidance is one grammar), and so do llamacpp and the browser."""
+        if self.engine in ("llamacpp", "browser") or (self.engine == "onnx" and self.decoding.constrained):
             return 1
         requested = self.decoding.batch_size if requested is None else requested
         if requested is not None:
