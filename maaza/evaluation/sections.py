@@ -141,6 +141,7 @@ def browser_section(engine: BrowserEngine) -> dict[str, Any]:
         "page": page.build,
         "threads": page.threads,
         "decode_tokens_per_s": round(engine.decoded_tokens / sum(engine.decode_s), 2) if engine.decode_s else None,
+        "prompts_tokenized_otherwise": engine.retokenized,  # by llama.cpp: another number of tokens than Python's
     }
 
 

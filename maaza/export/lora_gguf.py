@@ -2,8 +2,8 @@
 own GGUF file, the very file the base was converted from (``maaza.bases``). llama.cpp then runs the weights Maaza
 was trained on: the base keeps its 4-bit codes and the adapter is applied unmerged, so no weight is rounded a second
 time, and the adapter file holds the released bf16 weights exactly (an fp32 adapter is rounded to bf16 once).
-Precision ``gguf-q8`` writes a smaller LoRA file for the browser page's download: each factor whose rows fill q8_0's
-blocks of 32 in q8_0 (A), the others (B, whose rows are rank long) in f16.
+Precision ``gguf-q8`` writes a smaller LoRA file for the browser page's download: every factor in q8_0, the rank padded
+with zeros to a multiple of q8_0's block of 32 (B's rows are rank long).
 
 Each adapted module's factors are written under the base file's tensor names (``blk.3.attn_q.weight.lora_a`` and
 ``.lora_b``) with the scaling folded into B and ``adapter.lora.alpha`` equal to the rank, so llama.cpp's scale is 1.
@@ -27,10 +27,10 @@ from maaza.export.info import GGUF, GGUF_Q8, INFO, ExportError, ExportInfo, file
 
 # architecture: {module: the key of its head count}, for the modules whose rows llama.cpp stores in rotary order
 ROTARY_INTERLEAVED = {"llama": {"q_proj": "head_count", "k_proj": "head_count_kv"}}
-# precision: (the LoRA file's name suffix, how its factors are stored, the type of each factor by its row length)
+# precision: (the LoRA file's name suffix, how its factors are stored, their type, the multiple the rank is padded to)
 LORA_TYPES = {
-    GGUF: ("bf16", "bf16", lambda row: "BF16"),
-    GGUF_Q8: ("q8", "q8_0 where rows fill blocks of 32 (A), else f16 (B)", lambda row: "F16" if row % 32 else "Q8_0"),
+    GGUF: ("bf16", "bf16", "BF16", 1),
+    GGUF_Q8: ("q8", "q8_0, rank zero-padded to a multiple of 32", "Q8_0", 32),
 }
 
 
@@ -107,15 +107,18 @@ def write_lora(
     ranks = {a.shape[0] for a, _ in factors.values()}
     if len(ranks) != 1:
         raise ExportError(f"the adapter's modules have ranks {sorted(ranks)}: a GGUF LoRA file here takes one rank")
-    type_of = LORA_TYPES[precision][2]
+    _, _, stored, multiple = LORA_TYPES[precision]
+    qtype = gguf.GGMLQuantizationType[stored]
+    rank = ranks.pop()
+    padded = -(-rank // multiple) * multiple  # zero rows of A and columns of B add nothing to B A
     writer = gguf.GGUFWriter(path, arch)
     writer.add_type(gguf.GGUFType.ADAPTER)
     writer.add_name(name)
     writer.add_string(gguf.Keys.Adapter.TYPE, "lora")
-    writer.add_float32(gguf.Keys.Adapter.LORA_ALPHA, float(ranks.pop()))  # alpha / rank = 1: s is in B
+    writer.add_float32(gguf.Keys.Adapter.LORA_ALPHA, float(padded))  # alpha / rank = 1: s is in B
     for tensor, (a, b) in factors.items():
+        a, b = np.pad(a, ((0, padded - rank), (0, 0))), np.pad(b, ((0, 0), (0, padded - rank)))
         for suffix, value in (("lora_a", a), ("lora_b", b)):
-            qtype = gguf.GGMLQuantizationType[type_of(value.shape[-1])]
             data = gguf.quants.quantize(np.ascontiguousarray(value, dtype=np.float32), qtype)
             writer.add_tensor(f"{tensor}.weight.{suffix}", data, raw_dtype=qtype)
     writer.write_header_to_file()
@@ -145,7 +148,7 @@ def export_gguf(model: str, adapter: str | os.PathLike, out: Path, precision: st
         fetch_gguf(base, base_file)
     arch, factors = gguf_factors(base_file, model, lora_factors(model, adapter))
     name = Path(adapter).name
-    suffix, stored, _ = LORA_TYPES[precision]
+    suffix, stored, _, _ = LORA_TYPES[precision]
     lora_file = write_lora(out / f"{name}.lora-{suffix}.gguf", arch, factors, name, precision)
     info = ExportInfo(
         base=model,

@@ -48,16 +48,18 @@ def chromium() -> str:
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):
-    """The page at ``/`` and the model files at ``/model/<name>``, with the headers of a cross-origin isolated page."""
+    """The page at ``/`` and the model folder's files at ``/model/<name>``, with the headers of a cross-origin isolated
+    page."""
 
-    def __init__(self, *args: Any, page: Path, files: dict[str, Path], **kwargs: Any):
-        self.page, self.files = page, files
+    def __init__(self, *args: Any, page: Path, model: Path, **kwargs: Any):
+        self.page, self.model = page, model
         super().__init__(*args, directory=str(page), **kwargs)
 
     def translate_path(self, path: str) -> str:
         name = path.split("?", 1)[0]
         if name.startswith("/model/"):
-            return str(self.files.get(name.removeprefix("/model/"), self.page / "missing"))
+            file = self.model / name.removeprefix("/model/")
+            return str(file if file.parent == self.model else self.page / "missing")
         return super().translate_path(path)
 
     def end_headers(self) -> None:
@@ -82,7 +84,7 @@ class BrowserPage:
         self.info, base, lora = gguf_files(folder)
         page = page_dir()
         self.build = json.loads((page / "build_info.json").read_text(encoding="utf-8"))
-        handler = functools.partial(_Handler, page=page, files={base.name: base, lora.name: lora})
+        handler = functools.partial(_Handler, page=page, model=self.folder.resolve())
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         query = f"base=/model/{base.name}&lora=/model/{lora.name}" + (f"&threads={threads}" if threads else "")

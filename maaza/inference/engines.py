@@ -23,6 +23,7 @@ from transformers import (
     StoppingCriteriaList,
 )
 
+from edgejson import build_messages
 from edgejson.answer import read_answer
 from maaza.inference.browser_page import BrowserPage
 from maaza.inference.constrained import SchemaConstraint, text_formats
@@ -153,8 +154,10 @@ class LlamaCppEngine:
 
 
 class BrowserEngine:
-    """The browser page (``maaza.inference.browser_page``), one request after another, each given its budget; the
-    page's prompt must be the tokenizer's, token for token (a RuntimeError says so when it is not)."""
+    """The browser page (``maaza.inference.browser_page``), one request after another, each given its budget. The
+    page's prompt must be Python's, character for character (a RuntimeError says so when it is not); llama.cpp
+    tokenizes it, and splits a run of whitespace before an indented line otherwise than the tokenizer Maaza was trained
+    with: :attr:`retokenized` counts the prompts it tokenized into another number of tokens."""
 
     name = "browser"
 
@@ -163,16 +166,24 @@ class BrowserEngine:
         self.precision, self.context = page.precision, page.context
         self.decode_s: list[float] = []  # the page's own seconds for each answer's tokens, the prompt's left out
         self.decoded_tokens = 0
+        self.retokenized = 0
 
     def decode(self, batch: Batch, decoding: Decoding) -> list[Generation]:
         generations = []
         for prompt, budget, schema, text in zip(batch.prompts, batch.budgets, batch.schemas, batch.texts, strict=True):
             out = self.page.extract(schema, text, budget, decoding.constrained)
-            if out["promptTokens"] != len(prompt):
-                raise RuntimeError(
-                    f"the browser page's prompt is {out['promptTokens']} tokens, Python's {len(prompt)}: the page "
-                    "no longer builds edgejson.build_messages' prompt"
+            expected = self.tokenizer.apply_chat_template(
+                build_messages(schema, text), tokenize=False, add_generation_prompt=True
+            )
+            if out["prompt"] != expected:
+                first = next(
+                    (i for i, (a, b) in enumerate(zip(out["prompt"], expected, strict=False)) if a != b), None
                 )
+                raise RuntimeError(
+                    f"the browser page's prompt is not Python's (edgejson.build_messages in the tokenizer's chat "
+                    f"template): {len(out['prompt'])} characters against {len(expected)}, first differing at {first}"
+                )
+            self.retokenized += out["promptTokens"] != len(prompt)
             if out["tokens"] and out.get("tokensPerSecond"):
                 self.decode_s.append(out["tokens"] / out["tokensPerSecond"])
                 self.decoded_tokens += out["tokens"]

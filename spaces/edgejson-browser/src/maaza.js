@@ -76,16 +76,17 @@ export class Maaza {
   /**
    * Extract `schema` from `text`, greedily; constrained: only tokens that keep the answer valid against the schema.
    * onText(textSoFar) as tokens arrive. Returns {raw, value, error, finish ("stop": EOS, "length": maxTokens),
-   * promptTokens, tokens, tokensPerSecond, promptTokensPerSecond, seconds}.
+   * prompt, promptTokens (as llama.cpp tokenized the prompt), tokens, tokensPerSecond, promptTokensPerSecond, seconds}.
    */
   async extract(schema, text, { constrained = true, maxTokens = 1024, onText = () => {} } = {}) {
     const document = readSchema(schema);
     if (!text.trim()) throw new Error("The text is empty: paste the text to extract from");
+    const prompt = this.prompt(document, text);
     const started = performance.now();
     let raw = "";
     let last = null;
     await this.wllama.createCompletion({
-      prompt: this.prompt(document, text),
+      prompt,
       max_tokens: maxTokens,
       temperature: 0,
       top_k: 1,
@@ -110,6 +111,7 @@ export class Maaza {
       raw,
       value,
       error,
+      prompt,
       finish: last?.choices?.[0]?.finish_reason ?? null,
       promptTokens: last?.usage?.prompt_tokens ?? timings.prompt_n,
       tokens: last?.usage?.completion_tokens ?? timings.predicted_n,
