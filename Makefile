@@ -92,7 +92,7 @@ baselines: setup
 # in git; q4 keeps the base on its GGUF grid with the adapter unmerged, in int8), and exports/<adapter>/gguf for
 # llama.cpp (the base's own GGUF file and the adapter as a GGUF LoRA file). PRECISIONS, BLOCK_SIZE and
 # ACCURACY_LEVEL set the builds (int4 block size 32 and accuracy level 4 by default).
-PRECISIONS ?= fp32 int4 q4 gguf
+PRECISIONS ?= fp32 int4 q4 gguf gguf-q8
 BLOCK_SIZE ?= 32
 ACCURACY_LEVEL ?= 4
 export: base

@@ -130,10 +130,12 @@ def _ids(run: Run) -> list[str]:
 
 def edge_groups(runs: list[Run]) -> list[tuple[Run, list[Run]]]:
     """Each PyTorch run with the runs of other engines on the same examples and decoding, by split, decoding and number
-    of examples; a build with no such PyTorch run is left out."""
+    of examples; a build with no such PyTorch run is left out. The browser page decodes constrained by llama.cpp's
+    grammar: its reference is PyTorch greedy on the same examples."""
 
-    def same_examples(a: Run, b: Run) -> bool:
-        return (a.dataset.name, a.mode, _ids(a)) == (b.dataset.name, b.mode, _ids(b))
+    def same_examples(torch_run: Run, run: Run) -> bool:
+        mode = "greedy" if run.model.engine == "browser" else run.mode
+        return (torch_run.dataset.name, torch_run.mode, _ids(torch_run)) == (run.dataset.name, mode, _ids(run))
 
     groups: dict[Path | None, tuple[Run, list[Run]]] = {}
     for run in sorted(runs, key=lambda r: (r.dataset.name, MODES.index(r.mode), r.label)):

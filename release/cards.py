@@ -22,7 +22,8 @@ from release.config import Release, ReleaseError, RepoSpec, shown
 
 CARD = "README.md"
 CARD_CLASSES: dict[str, type[RepoCard]] = {"dataset": DatasetCard, "model": ModelCard, "space": SpaceCard}
-NAMING_HUB_IDS = (".md", ".py")  # staged files whose Hub ids must be the release's: cards, modules and their examples
+# staged files whose Hub ids must be the release's: cards, modules and their examples, the browser page's script
+NAMING_HUB_IDS = (".md", ".py", ".js")
 
 
 def stage_and_validate(release: Release) -> dict[RepoSpec, dict[str, Path]]:
@@ -215,7 +216,13 @@ def _model_index_problems(repo: RepoSpec, card: RepoCard) -> list[str]:
 def _space_problems(repo: RepoSpec, files: dict[str, Path], card: RepoCard) -> list[str]:
     data, problems = card.data.to_dict(), []
     app_file = data.get("app_file")
-    if app_file and app_file not in files:
+    if data.get("sdk") != "static" and not data.get("sdk_version"):
+        problems.append("sdk_version: missing from the card metadata")
+    if data.get("app_build_command"):  # the Hub builds app_file: what the command runs must be staged
+        package = json.loads(files["package.json"].read_text()) if "package.json" in files else {}
+        if "build" not in package.get("scripts", {}):
+            problems.append("app_build_command: no package.json with a build script is staged")
+    elif app_file and app_file not in files:
         problems.append(f"app_file: {app_file} is not staged")
     if "evaluate" in (data.get("tags") or []) and f"{repo.name}.py" not in files:
         problems.append(f"name: evaluate.load('{repo.repo_id}') loads {repo.name}.py, which is not staged")

@@ -29,7 +29,7 @@ MAKE_EXPORT_PRECISIONS = re.search(r"^PRECISIONS \?= (.+)$", (ROOT / "Makefile")
 
 def test_the_committed_release_validates() -> None:
     """What git holds validates; the folders that `make export` builds (every one: the Makefile's PRECISIONS, ONNX
-    under onnx/, llama.cpp's under gguf/) are validated when `make push` runs."""
+    under onnx/, llama.cpp's under gguf/ and gguf-q8/) are validated when `make push` runs."""
     release = load_release(ROOT / "release.yaml")
     in_git = tuple(replace(repo, sources=tuple(s for s in repo.sources if not s.built_by)) for repo in release.repos)
     staged = stage_and_validate(replace(release, repos=in_git))
@@ -39,7 +39,7 @@ def test_the_committed_release_validates() -> None:
             (adapter,) = [s.folder.name for s in repo.sources if not s.built_by]
             built = {(s.folder.parent.name, s.folder.name, s.to, s.built_by) for s in repo.sources if s.built_by}
             assert built == {
-                (adapter, p, "gguf" if p == "gguf" else f"onnx/{p}", "make export") for p in MAKE_EXPORT_PRECISIONS
+                (adapter, p, p if p.startswith("gguf") else f"onnx/{p}", "make export") for p in MAKE_EXPORT_PRECISIONS
             }
 
 

@@ -89,6 +89,29 @@ def test_the_gguf_folder_says_what_it_holds_and_how_to_run_it(folder):
 
 
 @pytest.mark.slow
+def test_the_gguf_q8_folder_is_the_same_base_and_the_lora_in_q8_0(folder, tmp_path):
+    """The browser's download: the same base file, and every factor in q8_0 with the rank zero-padded to 32, whose
+    update B A is the bf16 file's within q8_0's rounding (1% of the module's largest entry), in at most 110 MB."""
+    assert main(["export", "--adapter", str(ADAPTER), "--out", str(tmp_path), "--precision", "gguf-q8"]) == 0
+    q8 = tmp_path / "gguf-q8"
+    info = read_export_info(q8)
+    assert (info.precision, info.adapter_sha256) == ("gguf-q8", adapter_hash(ADAPTER)) and info.model_mb <= 110
+    assert (q8 / f"{DEFAULT_BASE}.gguf").read_bytes() == (folder / f"{DEFAULT_BASE}.gguf").read_bytes()
+    lora = gguf.GGUFReader(q8 / "maaza-mlm-135m-json.lora-q8.gguf")
+    assert _field(lora, "adapter.lora.alpha") == 32
+    factors = {t.name: t for t in lora.tensors}
+    assert {t.tensor_type.name for t in factors.values()} == {"Q8_0"}
+    bf16 = {t.name: t for t in gguf.GGUFReader(folder / "maaza-mlm-135m-json.lora-bf16.gguf").tensors}
+    assert factors.keys() == bf16.keys()
+    for name in (n.removesuffix(".lora_a") for n in bf16 if n.endswith(".lora_a")):
+        a, b = _dequantized(factors[f"{name}.lora_a"]), _dequantized(factors[f"{name}.lora_b"])
+        assert a.shape[0] == b.shape[1] == 32 and not a[24:].any() and not b[:, 24:].any(), name
+        update = _dequantized(bf16[f"{name}.lora_b"]) @ _dequantized(bf16[f"{name}.lora_a"])
+        np.testing.assert_allclose(b @ a, update, rtol=0, atol=0.01 * np.abs(update).max(), err_msg=name)
+    assert "--precision gguf-q8" in (q8 / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
 def test_a_base_file_in_another_row_order_is_refused(folder, monkeypatch):
     monkeypatch.setattr(lora_gguf, "ROTARY_INTERLEAVED", {})
     module = "model.layers.0.self_attn.q_proj"
