@@ -2,8 +2,9 @@
 
 Runs the browser page (``spaces/edgejson-browser``, built) in headless Chromium on a GGUF folder made by ``maaza export
 --precision gguf-q8``, constrained to the schema as the page decodes, on the first N examples of a split; then PyTorch
-greedy on the adapter, on the same examples. Each writes its results file (engine ``browser``, and torch); the script
-prints both side by side with how many answers are the same, and the download the page needs.
+greedy on the adapter, on the same examples, one request at a time as the page runs them. Each writes its results
+file (engine ``browser``, and torch); the script prints both side by side with how many answers are the same, and
+the download the page needs.
 
 Usage: ``python scripts/bench_browser.py [--gguf exports/maaza-mlm-135m-json/gguf-q8] [--limit 50]``
 """
@@ -33,7 +34,7 @@ def main() -> None:
     runs = {}
     for name, model, adapter, decoding in (
         ("browser", args.gguf, None, Decoding(engine="browser", constrained=True)),
-        ("pytorch", info.base, args.adapter, Decoding()),
+        ("pytorch", info.base, args.adapter, Decoding(batch_size=1)),  # one request at a time, as the page serves
     ):
         runs[name], path = evaluate_model(
             model, adapter, split=args.split, decoding=decoding, limit=args.limit, results_dir=args.results_dir
