@@ -69,10 +69,10 @@ def _extract(args: argparse.Namespace) -> int:
         raise ValueError(f"--engine {decoding.engine} needs --model: a folder made by `maaza export`")
     model = args.model or DEFAULT_BASE
     adapter = args.adapter if args.adapter is not None or args.model else default_adapter()
-    extractor = Extractor.load(model, adapter=adapter, decoding=decoding)
-    engine = f" ({extractor.engine} {extractor.precision})"
-    print(f"maaza: {model}" + (f" + adapter {adapter}" if adapter else "") + engine, file=sys.stderr)
-    generation = extractor.generate([(schema, text)], max_new_tokens=args.max_new_tokens)[0]
+    with Extractor.load(model, adapter=adapter, decoding=decoding) as extractor:
+        engine = f" ({extractor.engine} {extractor.precision})"
+        print(f"maaza: {model}" + (f" + adapter {adapter}" if adapter else "") + engine, file=sys.stderr)
+        generation = extractor.generate([(schema, text)], max_new_tokens=args.max_new_tokens)[0]
     if generation.output is None:
         why = f"{generation.failure}, generation stopped at {generation.stop}"
         print(f"maaza: the model gave no JSON object ({why}); its output was:", file=sys.stderr)

@@ -88,7 +88,8 @@ def evaluate_model(
     load_s = time.perf_counter() - load_started
     if decoding.engine == "torch":
         info = replace(info, parameters=extractor.model.num_parameters(), precision=extractor.precision)
-    generations, budgets, wall_s = _generate(extractor, examples)
+    with extractor:  # the browser engine's Chromium closes once the answers are in
+        generations, budgets, wall_s = _generate(extractor, examples)
     scores = _score(metric, examples, generations)
     details, by_complexity, by_schema = scores.pop("details"), scores.pop("by_complexity"), scores.pop("by_schema")
     run = Run(

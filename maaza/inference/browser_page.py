@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import threading
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +95,8 @@ class BrowserPage:
             executable_path=chromium(), args=["--no-sandbox", "--disable-gpu"]
         )
         self.chromium = self.browser.version
+        # closed with the page object, so that another page can start in the same process
+        self._finalizer = weakref.finalize(self, _shut, self.browser, self.playwright, self.server)
         self.page = self.browser.new_page()
         self.page.goto(self.url)
         self.page.wait_for_function("window.maaza !== undefined", timeout=LOAD_TIMEOUT_S * 1000)
@@ -119,6 +122,10 @@ class BrowserPage:
         )
 
     def close(self) -> None:
-        self.browser.close()
-        self.playwright.stop()
-        self.server.shutdown()
+        self._finalizer()
+
+
+def _shut(browser: Any, playwright: Any, server: http.server.ThreadingHTTPServer) -> None:
+    browser.close()
+    playwright.stop()
+    server.shutdown()

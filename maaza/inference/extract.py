@@ -120,6 +120,18 @@ class Extractor:
             base = attach_adapter(base, str(model), adapter)
         return cls(base, tokenizer, decoding)
 
+    def __enter__(self) -> Extractor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close what the engine runs outside Python: the browser engine's Chromium and page server (a no-op on the
+        other engines). ``with Extractor.load(...) as extractor:`` closes it on leaving."""
+        if isinstance(self.model, BrowserPage):
+            self.model.close()
+
     @property
     def constraint(self) -> SchemaConstraint:
         """The torch engine's schema constraint: what compiling and masking cost."""
