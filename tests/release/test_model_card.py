@@ -225,8 +225,9 @@ def test_the_recommendation_names_the_split_that_decided_it(scored, tmp_path):
 
 
 def test_edge_builds_are_compared_with_the_pytorch_run_on_the_same_examples(scored, tmp_path):
-    """An int4 run on test beside the PyTorch run (one answer differs, twice the speed) makes a row each; a build
-    scored on other examples than any PyTorch run is left out."""
+    """An int4 run on test beside the PyTorch run (one answer differs, twice the speed) makes a row each, and so does
+    a constrained browser run beside PyTorch greedy; a build scored on other examples than any PyTorch run is left
+    out."""
     adapter, results = scored
     other = tmp_path / "results"
     shutil.copytree(results, other)
@@ -239,8 +240,14 @@ def test_edge_builds_are_compared_with_the_pytorch_run_on_the_same_examples(scor
     data["examples"] = data["examples"][:2]
     data["dataset"].update(examples=2, limit=2)
     (other / "test-onnx-q4-first2.json").write_text(json.dumps(data | {"model": data["model"] | {"precision": "q4"}}))
+    browser = json.loads((results / "test.json").read_text())  # the page, constrained: PyTorch greedy is its reference
+    browser["model"].update(engine="browser", precision="gguf-q8", size_mb=108.8)
+    browser["decoding"]["constrained"] = True
+    (other / "test-constrained-browser-gguf-q8.json").write_text(json.dumps(browser))
     card = _card_text(adapter, other)
-    assert "## Edge builds (ONNX Runtime GenAI, llama.cpp)" in card
+    assert "## Edge builds (ONNX Runtime GenAI, llama.cpp, the browser)" in card
+    (browser_row,) = [line for line in card.splitlines() if line.startswith("| test | constrained | browser gguf-q8")]
+    assert browser_row.split(" | ")[5] == "100.0%"  # its answers against PyTorch greedy's, the same ones here
     rows = [
         line for line in card.splitlines() if line.startswith(("| test | greedy | torch", "| test | greedy | onnx"))
     ]
