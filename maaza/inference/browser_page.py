@@ -73,10 +73,10 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
 
 class BrowserPage:
-    """The page in headless Chromium with a GGUF folder's base and LoRA files loaded; :meth:`extract` runs one request
-    through the page's own code. ``threads``: llama.cpp's threads in the page (None: the page's default)."""
+    """The page in headless Chromium with a GGUF folder's base and LoRA files loaded (llama.cpp on the page's default
+    threads: one per core); :meth:`extract` runs one request through the page's own code."""
 
-    def __init__(self, folder: str | os.PathLike, threads: int | None = None):
+    def __init__(self, folder: str | os.PathLike):
         try:
             from playwright.sync_api import sync_playwright
         except ImportError:
@@ -88,8 +88,7 @@ class BrowserPage:
         handler = functools.partial(_Handler, page=page, model=self.folder.resolve())
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        query = f"base=/model/{base.name}&lora=/model/{lora.name}" + (f"&threads={threads}" if threads else "")
-        self.url = f"http://127.0.0.1:{self.server.server_port}/?{query}"
+        self.url = f"http://127.0.0.1:{self.server.server_port}/?base=/model/{base.name}&lora=/model/{lora.name}"
         self.playwright = sync_playwright().start()
         self.browser = self.playwright.chromium.launch(
             executable_path=chromium(), args=["--no-sandbox", "--disable-gpu"]
@@ -106,13 +105,6 @@ class BrowserPage:
             raise ExportError(f"the browser page could not load {folder}: {error}")
         self.threads: int = self.page.evaluate("window.maaza.threads")
         self.precision, self.context = self.info.precision, self.page.evaluate("window.maaza.context")
-
-    def num_parameters(self) -> int:
-        return self.info.parameters
-
-    def prompt(self, schema: dict[str, Any], text: str) -> str:
-        """The prompt the page gives the model for ``schema`` and ``text``."""
-        return self.page.evaluate("([schema, text]) => window.maaza.prompt(schema, text)", [schema, text])
 
     def extract(self, schema: dict[str, Any], text: str, max_tokens: int, constrained: bool) -> dict[str, Any]:
         """One request through the page's ``extract``: its raw answer, token counts, speeds and seconds."""

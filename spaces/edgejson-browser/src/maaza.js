@@ -28,9 +28,8 @@ async function download(url, onBytes) {
 export const CONTEXT = 4096; // tokens of prompt and answer together
 
 export class Maaza {
-  constructor(wllama, files, threads) {
+  constructor(wllama, threads) {
     this.wllama = wllama;
-    this.files = files; // [{url, bytes}]
     this.threads = threads;
     this.context = CONTEXT;
   }
@@ -64,8 +63,7 @@ export class Maaza {
       lora_adapters: lora ? [{ path: "models/lora-00001.gguf", scale: 1.0 }] : undefined,
     });
     onProgress(1, "Model loaded: extraction now runs in this tab, with no server.");
-    const files = urls.map((url, i) => ({ url, bytes: loaded[i] }));
-    return new Maaza(wllama, files, wllama.isMultithread() ? nThreads : 1);
+    return new Maaza(wllama, wllama.isMultithread() ? nThreads : 1);
   }
 
   /** The prompt the model is given: the canonical EdgeJSON prompt in the bases' chat template. */
@@ -76,7 +74,7 @@ export class Maaza {
   /**
    * Extract `schema` from `text`, greedily; constrained: only tokens that keep the answer valid against the schema.
    * onText(textSoFar) as tokens arrive. Returns {raw, value, error, finish ("stop": EOS, "length": maxTokens),
-   * prompt, promptTokens (as llama.cpp tokenized the prompt), tokens, tokensPerSecond, promptTokensPerSecond, seconds}.
+   * prompt, promptTokens (as llama.cpp tokenized the prompt), tokens, tokensPerSecond, seconds}.
    */
   async extract(schema, text, { constrained = true, maxTokens = 1024, onText = () => {} } = {}) {
     const document = readSchema(schema);
@@ -116,7 +114,6 @@ export class Maaza {
       promptTokens: last?.usage?.prompt_tokens ?? timings.prompt_n,
       tokens: last?.usage?.completion_tokens ?? timings.predicted_n,
       tokensPerSecond: timings.predicted_per_second,
-      promptTokensPerSecond: timings.prompt_per_second,
       seconds: (performance.now() - started) / 1000,
     };
   }
