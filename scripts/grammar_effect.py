@@ -19,6 +19,7 @@ import evaluate
 from tqdm.auto import tqdm
 
 from maaza.evaluation.examples import load_examples
+from maaza.evaluation.harness import score_answers
 from maaza.evaluation.results import read_run
 from maaza.inference.decoding import Decoding
 from maaza.inference.extract import Extractor
@@ -48,14 +49,7 @@ def main() -> None:
                 repeat_penalty=1.0, grammar=grammar,
             )  # fmt: skip
             answers.append(out["choices"][0]["text"])
-        scores = metric.compute(
-            predictions=answers,
-            references=[json.dumps(ex["expected"], ensure_ascii=False) for ex in examples],
-            schemas=[json.dumps(ex["schema"], ensure_ascii=False) for ex in examples],
-            complexities=[ex["complexity"] for ex in examples],
-            schema_ids=[ex["schema_id"] for ex in examples],
-            return_details=True,
-        )
+        scores = score_answers(metric, examples, answers)
         greedy = [example["scores"]["json_exact"] == 1 for example in run.examples]
         grammar_exact = [detail["json_exact"] == 1 for detail in scores["details"]]
         summary[run.dataset.name] = {

@@ -43,10 +43,11 @@ def _generate(extractor: Extractor, examples: list[dict[str, Any]]) -> tuple[lis
     return generations, budgets, time.perf_counter() - started
 
 
-def _score(metric: Any, examples: list[dict[str, Any]], generations: list[Generation]) -> dict[str, Any]:
-    """The EdgeJSON metric's scores of the answers, with their breakdowns and each example's ``details``."""
+def score_answers(metric: Any, examples: list[dict[str, Any]], answers: list[str]) -> dict[str, Any]:
+    """The EdgeJSON metric's scores of ``answers`` to ``examples``, with their breakdowns and each example's
+    ``details``. Usage: ``score_answers(evaluate.load("metrics/edgejson"), examples, ['{"name": "Ada"}'])``"""
     return metric.compute(
-        predictions=[g.answer for g in generations],
+        predictions=answers,
         references=[json.dumps(ex["expected"], ensure_ascii=False) for ex in examples],
         schemas=[json.dumps(ex["schema"], ensure_ascii=False) for ex in examples],
         complexities=[ex["complexity"] for ex in examples],
@@ -90,7 +91,7 @@ def evaluate_model(
         info = replace(info, parameters=extractor.model.num_parameters(), precision=extractor.precision)
     with extractor:  # the browser engine's Chromium closes once the answers are in
         generations, budgets, wall_s = _generate(extractor, examples)
-    scores = _score(metric, examples, generations)
+    scores = score_answers(metric, examples, [g.answer for g in generations])
     details, by_complexity, by_schema = scores.pop("details"), scores.pop("by_complexity"), scores.pop("by_schema")
     run = Run(
         model=info,

@@ -76,7 +76,7 @@ export class Maaza {
    * onText(textSoFar) as tokens arrive. Returns {raw, value, error, finish ("stop": EOS, "length": maxTokens),
    * prompt, promptTokens (as llama.cpp tokenized the prompt), tokens, tokensPerSecond, seconds}.
    */
-  async extract(schema, text, { constrained = true, maxTokens = 1024, onText = () => {} } = {}) {
+  async extract(schema, text, { constrained = false, maxTokens = 1024, onText = () => {} } = {}) {
     const document = readSchema(schema);
     if (!text.trim()) throw new Error("The text is empty: paste the text to extract from");
     const prompt = this.prompt(document, text);
